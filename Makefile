@@ -1,0 +1,49 @@
+# Going Deeper: course package. The two commands a fresh machine needs: `make dist`, `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := dist
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+# A system interpreter is preferred over a per-user one (pyenv under /root): the grading worker drops
+# to the unprivileged `nobody` user when run as root, and nobody must be able to execute it.
+BASE_PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11 /usr/local/bin/python3.11) python3)
+REQS        := $(sort $(wildcard requirements/*.txt))
+STAMP       := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
+ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
+JOBS        ?= 2
+
+.PHONY: venv dist assignments test test-quick bench grade clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+venv: $(STAMP)  ## create/update the pinned course venv (no-op when up to date)
+
+$(STAMP): $(REQS)
+	@test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q pip==25.3
+	$(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+dist: $(STAMP)  ## build dist/<assignment>/student/ and dist/<assignment>/autograder.zip for every assignment
+	$(PY) -m autograder.packaging build --out dist $(ASSIGNMENTS)
+
+assignments: $(STAMP)  ## regenerate the committed student stubs in assignments/ from solutions/
+	$(PY) -m autograder.packaging stubs $(ASSIGNMENTS)
+
+test: $(STAMP)  ## the package's own test suite
+	$(PY) -m pytest -q tests
+
+test-quick: $(STAMP)  ## skip tests marked slow
+	$(PY) -m pytest -q -m "not slow" tests
+
+bench: $(STAMP)  ## wall times: make dist, grading one submission (local and run_autograder), install no-op
+	$(PY) -m autograder.bench
+
+grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=results.json|grades.csv]
+	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=sawtooth S=path/to/submission.ipynb [OUT=results.json]"; exit 2; }
+	$(PY) -m autograder.grading grade --assignment $(A) --submission "$(S)" $(if $(OUT),--out "$(OUT)") --jobs $(JOBS)
+
+clean:  ## remove build outputs (keeps the venv)
+	rm -rf dist .pytest_cache

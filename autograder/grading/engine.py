@@ -1,0 +1,196 @@
+r"""Grade one submission: run its cells in the sandbox, then climb each question's ladder.
+
+Scoring: a question scores its full points when every rung of its ladder passes, else 0. The
+ladder stops at the first failing rung (the most basic error is the one reported). A rung fails
+on a wrong answer, on an exception, NaN, wrong type or shape in the student's result, or when the
+question's time runs out; none of these affects another question.
+
+Robustness of the notebook run:
+
+* each cell is interrupted after ``limits.cell_s``; an error or a timeout in a cell is reported
+  and grading continues with the next cell;
+* a cell that kills or hangs the worker beyond the hard bound is skipped: the worker restarts and
+  replays the notebook without it (at most ``limits.max_restarts`` times);
+* ``limits.notebook_s`` bounds the whole notebook run; later cells are skipped.
+
+Determinism: every rung starts by seeding the student side with a seed derived from the
+assignment, question and rung names (``rung_seed``), so re-grading gives the same score.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from autograder.checking.failures import CheckFailed, StudentTimeout, WorkerDied
+from .sandbox import Sandbox, SandboxOptions
+from .submission import Submission, load_submission
+from .suite import Question, Suite
+
+
+@dataclass
+class RungResult:
+    name: str
+    hidden: bool
+    status: str            # passed | failed | not run
+    message: str = ""
+
+
+@dataclass
+class QuestionResult:
+    name: str
+    max_score: float
+    score: float
+    rungs: list
+
+    @property
+    def passed(self) -> bool:
+        return self.score == self.max_score
+
+    def first_failure(self) -> str:
+        for rung in self.rungs:
+            if rung.status == "failed":
+                return rung.message
+        return ""
+
+
+@dataclass
+class Report:
+    assignment: str
+    submission: str
+    questions: list
+    notes: list = field(default_factory=list)     # notebook-level messages (cell errors, ...)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(q.score for q in self.questions)
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.max_score for q in self.questions)
+
+
+def rung_seed(assignment: str, question: str, rung: str) -> int:
+    return zlib.crc32(f"{assignment}/{question}/{rung}".encode()) & 0x7FFFFFFF
+
+
+class _Run:
+    """The state of grading one submission (one worker at a time, restarted when needed)."""
+
+    def __init__(self, suite: Suite, submission: Submission, options: SandboxOptions):
+        self.suite, self.submission, self.options = suite, submission, options
+        self.limits = suite.limits
+        self.sandbox: Optional[Sandbox] = None
+        self.skip: set = set()           # cells that killed or hung the worker
+        self.notes: list = []
+        self.restarts = 0
+
+    # -- notebook --------------------------------------------------------------------------------
+    def boot(self) -> None:
+        """Start a worker and run the notebook's cells in it (skipping cells known to be fatal)."""
+        while True:
+            if self.sandbox is not None:
+                self.sandbox.close()
+            self.sandbox = Sandbox(self.options).start()
+            failed_at = self._run_cells()
+            if failed_at is None:
+                return
+            self.skip.add(failed_at)
+            self.restarts += 1
+            if self.restarts > self.limits.max_restarts:
+                raise WorkerDied("Grading stopped: the notebook killed or hung the grader too many times.")
+
+    def _run_cells(self) -> Optional[int]:
+        first_run = self.restarts == 0
+        started = time.monotonic()
+        for index, source in enumerate(self.submission.cells):
+            if index in self.skip or not source.strip():
+                continue
+            left = self.limits.notebook_s - (time.monotonic() - started)
+            if left <= 0:
+                if first_run:
+                    self.notes.append(f"The notebook ran longer than {self.limits.notebook_s:.0f} s in all: "
+                                      f"cells from #{index + 1} on were not run.")
+                return None
+            bound = min(self.limits.cell_s, left)
+            try:
+                reply = self.sandbox.exec_cell(source, bound)
+            except (WorkerDied, StudentTimeout) as exc:
+                what = "did not stop when interrupted" if isinstance(exc, StudentTimeout) else "killed the process running the notebook"
+                self.notes.append(f"Code cell #{index + 1} {what}; it was skipped and the notebook re-run without it.")
+                return index
+            if not reply.get("ok") and first_run:
+                if reply.get("timed_out"):
+                    self.notes.append(f"Code cell #{index + 1} ran longer than {bound:.0f} s and was interrupted.")
+                else:
+                    self.notes.append(f"Code cell #{index + 1} raised {reply.get('error', 'an error')}")
+        return None
+
+    # -- questions -------------------------------------------------------------------------------
+    def grade_question(self, question: Question) -> QuestionResult:
+        rungs = []
+        failed = False
+        self.sandbox.deadline = time.monotonic() + self.limits.question_s
+        for case in question.cases:
+            if failed:
+                rungs.append(RungResult(case.name, case.hidden, "not run"))
+                continue
+            try:
+                self._run_case(question, case)
+                rungs.append(RungResult(case.name, case.hidden, "passed"))
+            except CheckFailed as exc:
+                failed = True
+                rungs.append(RungResult(case.name, case.hidden, "failed", str(exc)))
+            except Exception as exc:  # a value the check could not handle: the answer is not usable
+                failed = True
+                rungs.append(RungResult(case.name, case.hidden, "failed",
+                                        f"The grader could not evaluate your answer ({type(exc).__name__}: {exc})."))
+        self.sandbox.deadline = None
+        score = 0.0 if failed else question.points
+        return QuestionResult(question.name, question.points, score, rungs)
+
+    def _run_case(self, question: Question, case: Any) -> None:
+        if not self.sandbox.alive:
+            self.boot()
+            self.sandbox.deadline = time.monotonic() + self.limits.question_s
+        values = self.sandbox.resolve(case.params)
+        self.sandbox.seed(rung_seed(self.suite.assignment, question.name, case.name))
+        case.func(**{name: values.get(name) for name in case.params})
+
+
+def grade(suite: Suite, submission_path: Path, options: SandboxOptions) -> Report:
+    """Grade one submission against ``suite``. Never raises for anything the submission does."""
+    started = time.monotonic()
+    submission = load_submission(Path(submission_path), suite.notebook)
+    report = Report(suite.assignment, submission.path, [])
+    if submission.problem:
+        report.notes.append(submission.problem)
+        report.questions = [_zero(q, submission.problem) for q in suite.questions]
+        report.seconds = time.monotonic() - started
+        return report
+    run = _Run(suite, submission, options)
+    try:
+        run.boot()
+        for question in suite.questions:
+            try:
+                report.questions.append(run.grade_question(question))
+            except WorkerDied as exc:  # restarting failed for good
+                report.questions.append(_zero(question, str(exc)))
+    except WorkerDied as exc:
+        report.questions += [_zero(q, str(exc)) for q in suite.questions[len(report.questions):]]
+    finally:
+        if run.sandbox is not None:
+            run.sandbox.close()
+    report.notes = run.notes + report.notes
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _zero(question: Question, message: str) -> QuestionResult:
+    rungs = [RungResult(c.name, c.hidden, "not run") for c in question.cases]
+    if rungs:
+        rungs[0] = RungResult(rungs[0].name, rungs[0].hidden, "failed", message)
+    return QuestionResult(question.name, question.points, 0.0, rungs)

@@ -1,0 +1,44 @@
+r"""The Gradescope entry point: ``run_autograder`` calls ``python3 -m autograder.grading gradescope``.
+
+Layout under ``root`` (``/autograder`` on Gradescope; any folder in tests):
+
+    root/source/          the unzipped autograder.zip (setup.sh, run_autograder, private/, public/)
+    root/submission/      the student's upload (a notebook, or otter's export zip)
+    root/results/results.json   written here, always: a crash of the grader itself still writes a
+                          results.json that says so (with score 0) rather than nothing.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+
+from .engine import grade
+from .results import gradescope_results, write_json
+from .sandbox import SandboxOptions, default_sandbox_user
+from .suite import load_suite
+
+
+def _protect(path: Path) -> None:
+    """As root, make ``path`` unreadable for the sandbox user (hidden tests, results)."""
+    if os.geteuid() == 0 and path.exists():
+        os.chmod(path, 0o700)
+
+
+def run(root: Path) -> int:
+    root = Path(root)
+    results_path = root / "results" / "results.json"
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    try:
+        private, public = root / "source" / "private", root / "source" / "public"
+        _protect(private)
+        _protect(root / "results")
+        suite = load_suite(private)
+        options = SandboxOptions(lib_path=str(public.resolve()), user=default_sandbox_user())
+        report = grade(suite, root / "submission", options)
+        write_json(gradescope_results(report, suite.hidden_visibility), results_path)
+        return 0
+    except Exception:  # the grader's own failure: still leave a valid results.json
+        write_json({"score": 0.0, "output": "The autograder itself failed; please tell the course staff.\n"
+                    + traceback.format_exc(limit=5), "visibility": "visible", "tests": []}, results_path)
+        return 1

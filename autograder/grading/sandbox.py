@@ -1,0 +1,205 @@
+r"""The trusted side of the sandbox: start the worker, talk to it, bound its time, kill it.
+
+Guarantees (see README, "Grading and what it defends against"):
+
+* The worker runs in its own session (process group) and is killed with it, so nothing it starts
+  outlives grading.
+* When grading runs as root (Gradescope), the worker runs as ``nobody``: it cannot read the
+  hidden tests or the grading code (``private/`` is mode 700), cannot write the results folder and
+  cannot signal the grading process.
+* Replies are JSON frames; arrays are loaded with ``allow_pickle=False``. The grading process never
+  imports the student's code, never unpickles anything from the worker, and never imports torch.
+* Every request has a hard deadline: ``soft + GRACE_S``. The worker interrupts student code at the
+  soft bound itself; if it does not answer by the hard one, it is killed and the caller gets
+  :class:`StudentTimeout`.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from autograder.checking.calls import StudentFunction, error_message
+from autograder.checking.failures import StudentError, StudentTimeout, WorkerDied
+from autograder.checking.values import Handle
+from autograder.checking.wire import WireError, decode, encode, read_frame, write_frame
+
+GRACE_S = 3.0            # hard deadline = soft deadline + GRACE_S
+START_TIMEOUT_S = 60.0   # interpreter start and imports of the worker
+
+
+@dataclass
+class SandboxOptions:
+    lib_path: str                     # PYTHONPATH of the worker: autograder (public part) + shared
+    user: Optional[str] = None        # run the worker as this user (only possible as root)
+    threads: int = 1                  # OMP/MKL/torch threads: Gradescope gives 0.5-2 vCPU
+
+
+def default_sandbox_user() -> Optional[str]:
+    """``nobody`` when running as root (unless GD_SANDBOX_USER says otherwise), else None."""
+    configured = os.environ.get("GD_SANDBOX_USER")
+    if configured is not None:
+        return configured or None
+    return "nobody" if os.geteuid() == 0 else None
+
+
+class Sandbox:
+    """One worker process. ``deadline`` (monotonic seconds) bounds every call made through it."""
+
+    def __init__(self, options: SandboxOptions):
+        self.options = options
+        self.proc: Optional[subprocess.Popen] = None
+        self.replies: "queue.Queue[Any]" = queue.Queue()
+        self.deadline: Optional[float] = None
+        self.workdir = tempfile.mkdtemp(prefix="gd-sandbox-")
+        self.log_path = os.path.join(self.workdir, "notebook-output.log")
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> "Sandbox":
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.workdir, "PYTHONPATH": self.options.lib_path, "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": os.path.join(self.workdir, ".mpl"), "TORCH_HOME": os.path.join(self.workdir, ".torch"),
+            "XDG_CACHE_HOME": os.path.join(self.workdir, ".cache"), "GD_GRADING": "1",
+            "OMP_NUM_THREADS": str(self.options.threads), "MKL_NUM_THREADS": str(self.options.threads),
+            "LANG": "C.UTF-8",
+        }
+        kwargs: dict = {}
+        if self.options.user:
+            record = pwd.getpwnam(self.options.user)
+            os.chown(self.workdir, record.pw_uid, record.pw_gid)
+            kwargs.update(user=record.pw_uid, group=record.pw_gid, extra_groups=[])
+        self.replies = queue.Queue()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox.worker", self.log_path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.workdir, env=env, start_new_session=True, **kwargs)
+        threading.Thread(target=self._read_replies, args=(self.proc,), daemon=True).start()
+        self.request({"op": "hello"}, hard_timeout=START_TIMEOUT_S)
+        return self
+
+    def _read_replies(self, proc: subprocess.Popen) -> None:
+        try:
+            while True:
+                self.replies.put(read_frame(proc.stdout))
+        except (WireError, OSError, ValueError) as exc:
+            self.replies.put(exc)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.proc = None
+
+    def close(self) -> None:
+        self.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def output_tail(self, limit: int = 2000) -> str:
+        try:
+            with open(self.log_path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, handle.tell() - limit))
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # -- requests --------------------------------------------------------------------------------
+    def remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def request(self, message: dict, hard_timeout: float) -> dict:
+        """Send one request; kill the worker and raise if no valid reply comes in time."""
+        if not self.alive:
+            raise WorkerDied("The process running your notebook is no longer alive.")
+        try:
+            write_frame(self.proc.stdin, message)
+        except (OSError, ValueError):
+            self.kill()
+            raise WorkerDied("The process running your notebook died (did your code exit or crash?).") from None
+        try:
+            reply = self.replies.get(timeout=max(hard_timeout, 0.01))
+        except queue.Empty:
+            self.kill()
+            raise StudentTimeout(f"Your code did not finish within {hard_timeout:.0f} s and was stopped.") from None
+        if isinstance(reply, Exception):
+            self.kill()
+            raise WorkerDied("The process running your notebook died (did your code call exit(), "
+                             "crash, or run out of memory?).")
+        return reply
+
+    def exec_cell(self, source: str, timeout: float) -> dict:
+        return self.request({"op": "exec", "source": source, "timeout": timeout}, timeout + GRACE_S)
+
+    def seed(self, seed: int) -> None:
+        self.request({"op": "seed", "seed": seed}, START_TIMEOUT_S)
+
+    def resolve(self, names: list) -> dict:
+        reply = self.request({"op": "resolve", "names": list(names)}, START_TIMEOUT_S)
+        return {name: self._decode(value) for name, value in reply.get("values", {}).items()}
+
+    def call(self, handle: Handle, name: str, args: tuple, kwargs: dict) -> Any:
+        soft = self.remaining()
+        if soft <= 0:
+            raise StudentTimeout("The time for this question ran out before all checks ran.")
+        soft = min(soft, 3600.0)
+        message = {"op": "call", "target": handle.ref, "timeout": soft,
+                   "args": encode(list(args), _handle_id), "kwargs": encode(dict(kwargs), _handle_id)}
+        reply = self.request(message, soft + GRACE_S)
+        if reply.get("ok"):
+            try:
+                return self._decode(reply.get("value"))
+            except WireError as exc:
+                raise StudentError(f"{name} returned a value the grader cannot read ({exc}).") from None
+        if reply.get("timed_out"):
+            raise StudentTimeout(f"{name} did not return within the time limit ({soft:.0f} s left for "
+                                 "this question) and was stopped. Look for an infinite loop.")
+        raise StudentError(error_message(name, args, kwargs, str(reply.get("error_type", "Error")),
+                                         str(reply.get("error", "")), str(reply.get("where", ""))))
+
+    def _decode(self, obj: Any) -> Any:
+        return decode(obj, self._make_handle)
+
+    def _make_handle(self, ident: int, type_name: str, summary: str) -> Handle:
+        handle = Handle(type_name, summary, ref=ident)
+        handle.call = RemoteFunction(self, handle, type_name)
+        return handle
+
+
+def _handle_id(handle: Handle) -> int:
+    return handle.ref
+
+
+class RemoteFunction(StudentFunction):
+    """A student callable living in the worker; calls return marshalled values."""
+
+    def __init__(self, sandbox: Sandbox, handle: Handle, name: str):
+        self.sandbox, self.handle, self.name = sandbox, handle, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.sandbox.call(self.handle, self.name, args, kwargs)
+
+    def seed(self, seed: int) -> None:
+        self.sandbox.seed(seed)

@@ -1,0 +1,1 @@
+r"""Builds student handouts and Gradescope autograders from master notebooks (see build.py)."""
