@@ -22,12 +22,12 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Callable, Optional
 
 from autograder.checking.failures import CheckFailed, StudentTimeout, WorkerDied
 from .sandbox import Sandbox, SandboxOptions
 from .submission import Submission, load_submission
-from .suite import Question, Suite
+from .suite import Case, Question, Suite
 
 
 @dataclass
@@ -131,34 +131,59 @@ class _Run:
 
     # -- questions -------------------------------------------------------------------------------
     def grade_question(self, question: Question) -> QuestionResult:
-        rungs = []
-        failed = False
         self.sandbox.deadline = time.monotonic() + self.limits.question_s
-        for case in question.cases:
-            if failed:
-                rungs.append(RungResult(case.name, case.hidden, "not run"))
-                continue
-            try:
-                self._run_case(question, case)
-                rungs.append(RungResult(case.name, case.hidden, "passed"))
-            except CheckFailed as exc:
-                failed = True
-                rungs.append(RungResult(case.name, case.hidden, "failed", str(exc)))
-            except Exception as exc:  # a value the check could not handle: the answer is not usable
-                failed = True
-                rungs.append(RungResult(case.name, case.hidden, "failed",
-                                        f"The grader could not evaluate your answer ({type(exc).__name__}: {exc})."))
-        self.sandbox.deadline = None
-        score = 0.0 if failed else question.points
-        return QuestionResult(question.name, question.points, score, rungs)
+        try:
+            return climb(question, self._values_for, self._seed(question))
+        finally:
+            if self.sandbox is not None:
+                self.sandbox.deadline = None
 
-    def _run_case(self, question: Question, case: Any) -> None:
+    def _values_for(self, case: Case) -> dict:
         if not self.sandbox.alive:
             self.boot()
             self.sandbox.deadline = time.monotonic() + self.limits.question_s
-        values = self.sandbox.resolve(case.params)
-        self.sandbox.seed(rung_seed(self.suite.assignment, question.name, case.name))
-        case.func(**{name: values.get(name) for name in case.params})
+        return self.sandbox.resolve(case.params)
+
+    def _seed(self, question: Question) -> Callable[[Case], None]:
+        return lambda case: self.sandbox.seed(rung_seed(self.suite.assignment, question.name, case.name))
+
+
+def climb(question: Question, values_for: Callable[[Case], dict], seed: Callable[[Case], None]) -> QuestionResult:
+    """Run the rungs of ``question`` in order, stopping at the first failure.
+
+    ``values_for(case)`` gives the student's objects by notebook name (real objects in process,
+    proxies when grading); ``seed(case)`` seeds the student side before the rung runs.
+    """
+    rungs = []
+    failed = False
+    for case in question.cases:
+        if failed:
+            rungs.append(RungResult(case.name, case.hidden, "not run"))
+            continue
+        try:
+            values = values_for(case)
+            seed(case)
+            case.func(**{name: values.get(name) for name in case.params})
+            rungs.append(RungResult(case.name, case.hidden, "passed"))
+        except CheckFailed as exc:
+            failed = True
+            rungs.append(RungResult(case.name, case.hidden, "failed", str(exc)))
+        except Exception as exc:  # a value the check could not handle: the answer is not usable
+            failed = True
+            rungs.append(RungResult(case.name, case.hidden, "failed",
+                                    f"The grader could not evaluate your answer ({type(exc).__name__}: {exc})."))
+    return QuestionResult(question.name, question.points, 0.0 if failed else question.points, rungs)
+
+
+def grade_namespace(suite: Suite, namespace: dict) -> list:
+    """Grade objects living in this process (tests of the checks, no sandbox): same ladders,
+    same seeds as :func:`grade`."""
+    from autograder.checking.calls import LocalFunction
+
+    def seed(question: Question) -> Callable[[Case], None]:
+        return lambda case: LocalFunction(None, "").seed(rung_seed(suite.assignment, question.name, case.name))
+
+    return [climb(q, lambda case: namespace, seed(q)) for q in suite.questions]
 
 
 def grade(suite: Suite, submission_path: Path, options: SandboxOptions) -> Report:

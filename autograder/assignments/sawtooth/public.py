@@ -25,7 +25,7 @@ def relu_types(relu) -> None:
     out = f(TensorArg(X_SMALL, "float32"))
     expect(isinstance(out, TensorValue),
            "relu(torch tensor) should return a torch tensor (use operations that work on both, "
-           "like x * (x > 0) or x.clip(min=0); np.maximum turns tensors into arrays).")
+           "like x.clip(min=0) or x * (x > 0); np.where and np.asarray turn tensors into arrays).")
     expect(out.shape == X_SMALL.shape and out.dtype == "torch.float32",
            f"relu(tensor of shape {X_SMALL.shape}, float32) returned shape {out.shape}, dtype {out.dtype}.")
 
@@ -74,7 +74,8 @@ def count_pieces_line(count_pieces) -> None:
     got = student(count_pieces, "count_pieces")(line, 0.0, 1.0, 4)
     expect(isinstance(got, int) and not isinstance(got, bool),
            f"count_pieces should return an int, got {describe(got)}")
-    expect(got == 1, f"f(x) = x is a single linear piece on [0, 1]; count_pieces returned {got}.")
+    expect(got == 1, f"f(x) = x is a single linear piece on [0, 1]; count_pieces returned {got}. "
+                     "A grid point where the slope does not change is not a breakpoint.")
 
 
 def sin_net_shape(sin_relu_net) -> None:

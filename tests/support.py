@@ -1,0 +1,81 @@
+r"""Helpers shared by the test suites of every assignment."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Callable
+
+from autograder.grading.engine import grade_namespace
+from autograder.grading.suite import Suite
+
+REPO = Path(__file__).resolve().parents[1]
+_BEGIN = re.compile(r"\s*#\s*BEGIN\s+SOLUTION", re.I)
+_END = re.compile(r"\s*#\s*END\s+SOLUTION", re.I)
+
+
+def master_cells(assignment: str) -> list:
+    return json.loads((REPO / "solutions" / assignment / f"{assignment}.ipynb").read_text())["cells"]
+
+
+def solution_sources(assignment: str) -> list:
+    """The setup cell (first code cell) and every code cell between raw BEGIN/END SOLUTION cells."""
+    cells, sources, inside = master_cells(assignment), [], False
+    for cell in cells:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "raw" and _BEGIN.match(text):
+            inside = True
+        elif cell["cell_type"] == "raw" and _END.match(text):
+            inside = False
+        elif cell["cell_type"] == "code" and (inside or not sources):
+            sources.append(text)
+    return sources
+
+
+def solution_lines(assignment: str) -> list:
+    """Lines of solution code (between # BEGIN SOLUTION / # END SOLUTION inside code cells) long
+    enough to be specific: the student distribution must contain none of them."""
+    lines, inside = [], False
+    for cell in master_cells(assignment):
+        if cell["cell_type"] != "code":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            if _BEGIN.match(line):
+                inside = True
+            elif _END.match(line):
+                inside = False
+            elif inside and len(line.strip()) >= 12:
+                lines.append(line.strip())
+    return lines
+
+
+def namespace_from(sources: list, folder: Path) -> dict:
+    """Execute notebook sources in a fresh namespace, in ``folder`` as a kernel would (otter's
+    ``Notebook`` reads the notebook file there), matplotlib without a display."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    namespace: dict = {"__name__": "__notebook__"}
+    cwd = os.getcwd()
+    try:
+        os.chdir(folder)
+        for source in sources:
+            exec(compile(source, "<notebook>", "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+    return namespace
+
+
+def scores(suite: Suite, namespace: dict) -> dict:
+    """Question name -> score, graded in process."""
+    return {q.name: q.score for q in grade_namespace(suite, namespace)}
+
+
+def failures(suite: Suite, namespace: dict) -> dict:
+    """Question name -> first failure message, for the questions that lost points."""
+    return {q.name: q.first_failure() for q in grade_namespace(suite, namespace) if not q.passed}
+
+
+def with_replacement(namespace: dict, **replacements: Callable) -> dict:
+    clone = dict(namespace)
+    clone.update(replacements)
+    return clone
