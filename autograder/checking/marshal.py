@@ -92,6 +92,7 @@ def marshal(obj: Any, keep: Callable[[Any], Handle], depth: int = 0) -> Any:
 
 
 def _build_sequential(spec: NetSpec) -> Any:
+    """An nn.Sequential with the spec's layers (a bare nn.Linear if ``spec.type_name == "Linear"``)."""
     torch = __import__("torch")
     nn = torch.nn
     modules = []
@@ -112,6 +113,8 @@ def _build_sequential(spec: NetSpec) -> Any:
             factory = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
                        "identity": nn.Identity, "flatten": nn.Flatten}[layer.kind]
             modules.append(factory())
+    if spec.type_name == "Linear" and len(modules) == 1:
+        return modules[0]            # a bare layer, e.g. for an in-place init function
     return nn.Sequential(*modules)
 
 

@@ -64,7 +64,7 @@ def main(argv: list = None) -> int:
     if not (source / "private" / "assignment.json").exists():
         print(f"no autograder at {source}: run `make dist` first", file=sys.stderr)
         return 2
-    if args.submission.is_dir() and not any(args.submission.glob("*.ipynb")):
+    if args.submission.is_dir():
         return _batch(source, args.submission, args.out or Path("grades.csv"), args.jobs)
     report = grade_one(source, args.submission)
     print(table(report))

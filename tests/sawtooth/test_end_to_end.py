@@ -1,0 +1,53 @@
+r"""Whole sawtooth notebooks through the sandbox (the path itself is under test here; the graders'
+logic is tested in process in test_graders.py)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.engine import grade
+from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
+from tests.support import REPO
+
+pytestmark = [pytest.mark.slow, pytest.mark.sawtooth]
+
+
+def _grade(dist_root, suite_of, notebook: Path):
+    source = dist_root("sawtooth") / "autograder"
+    options = SandboxOptions(lib_path=str(source / "public"), user=default_sandbox_user())
+    return grade(suite_of("sawtooth"), notebook, options)
+
+
+def test_reference_notebook_full_marks_and_regrade_identical(dist_root, suite_of):
+    """Check that the master notebook, run as a submission, scores 12/12, twice identically."""
+    first = _grade(dist_root, suite_of, REPO / "solutions" / "sawtooth" / "sawtooth.ipynb")
+    second = _grade(dist_root, suite_of, REPO / "solutions" / "sawtooth" / "sawtooth.ipynb")
+    assert first.score == first.max_score == 12, [q.first_failure() for q in first.questions]
+    assert [q.score for q in first.questions] == [q.score for q in second.questions]
+    assert first.notes == []
+
+
+def test_student_stub_scores_zero(dist_root, suite_of):
+    """Check that the unfilled student notebook grades to 0 with a message per question."""
+    report = _grade(dist_root, suite_of, dist_root("sawtooth") / "student" / "sawtooth.ipynb")
+    assert report.score == 0 and len(report.questions) == 7
+    assert all(q.first_failure() for q in report.questions)
+
+
+def test_hanging_scratch_cell_costs_nothing(dist_root, suite_of, tmp_path):
+    """Check that a reference notebook with an extra never-ending cell still scores 12/12."""
+    nb = json.loads((REPO / "solutions" / "sawtooth" / "sawtooth.ipynb").read_text())
+    nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": "import time\nwhile True:\n    time.sleep(0.01)"})
+    path = tmp_path / "sawtooth.ipynb"
+    path.write_text(json.dumps(nb))
+    suite = suite_of("sawtooth")
+    suite.limits.cell_s, saved = 2.0, suite.limits.cell_s
+    try:
+        report = _grade(dist_root, lambda _: suite, path)
+    finally:
+        suite.limits.cell_s = saved
+    assert report.score == 12
+    assert any("interrupted" in note for note in report.notes)
