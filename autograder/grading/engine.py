@@ -63,6 +63,7 @@ class Report:
     questions: list
     notes: list = field(default_factory=list)     # notebook-level messages (cell errors, ...)
     seconds: float = 0.0
+    worker_peak_mb: float = 0.0                   # peak RSS of the process that ran student code
 
     @property
     def score(self) -> float:
@@ -87,13 +88,13 @@ class _Run:
         self.skip: set = set()           # cells that killed or hung the worker
         self.notes: list = []
         self.restarts = 0
+        self.peak_mb = 0.0
 
     # -- notebook --------------------------------------------------------------------------------
     def boot(self) -> None:
         """Start a worker and run the notebook's cells in it (skipping cells known to be fatal)."""
         while True:
-            if self.sandbox is not None:
-                self.sandbox.close()
+            self.close()
             self.sandbox = Sandbox(self.options).start()
             failed_at = self._run_cells()
             if failed_at is None:
@@ -102,6 +103,11 @@ class _Run:
             self.restarts += 1
             if self.restarts > self.limits.max_restarts:
                 raise WorkerDied("Grading stopped: the notebook killed or hung the grader too many times.")
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.peak_mb = max(self.peak_mb, self.sandbox.peak_rss_mb)
 
     def _run_cells(self) -> Optional[int]:
         first_run = self.restarts == 0
@@ -207,8 +213,8 @@ def grade(suite: Suite, submission_path: Path, options: SandboxOptions) -> Repor
     except WorkerDied as exc:
         report.questions += [_zero(q, str(exc)) for q in suite.questions[len(report.questions):]]
     finally:
-        if run.sandbox is not None:
-            run.sandbox.close()
+        run.close()
+    report.worker_peak_mb = run.peak_mb
     report.notes = run.notes + report.notes
     report.seconds = time.monotonic() - started
     return report

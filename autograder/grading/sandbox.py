@@ -60,6 +60,7 @@ class Sandbox:
         self.proc: Optional[subprocess.Popen] = None
         self.replies: "queue.Queue[Any]" = queue.Queue()
         self.deadline: Optional[float] = None
+        self.peak_rss_mb = 0.0           # the worker's peak resident memory (VmHWM), read at kill
         self.workdir = tempfile.mkdtemp(prefix="gd-sandbox-")
         self.log_path = os.path.join(self.workdir, "notebook-output.log")
 
@@ -95,8 +96,18 @@ class Sandbox:
         except (WireError, OSError, ValueError) as exc:
             self.replies.put(exc)
 
+    def _read_peak_rss(self) -> None:
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        self.peak_rss_mb = max(self.peak_rss_mb, int(line.split()[1]) / 1024)
+        except (OSError, ValueError, IndexError):
+            pass
+
     def kill(self) -> None:
         if self.proc is not None:
+            self._read_peak_rss()
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
