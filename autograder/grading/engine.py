@@ -89,13 +89,14 @@ class _Run:
         self.notes: list = []
         self.restarts = 0
         self.peak_mb = 0.0
+        self.noted: set = set()          # cells (and "notebook_s") already reported in notes
 
     # -- notebook --------------------------------------------------------------------------------
     def boot(self) -> None:
         """Start a worker and run the notebook's cells in it (skipping cells known to be fatal)."""
         while True:
             self.close()
-            self.sandbox = Sandbox(self.options).start()
+            self.sandbox = self._start_sandbox()
             failed_at = self._run_cells()
             if failed_at is None:
                 return
@@ -104,22 +105,37 @@ class _Run:
             if self.restarts > self.limits.max_restarts:
                 raise WorkerDied("Grading stopped: the notebook killed or hung the grader too many times.")
 
+    def _start_sandbox(self) -> Sandbox:
+        """Start a worker; if it cannot start as the sandbox user, run it as ourselves (noted)."""
+        try:
+            return Sandbox(self.options).start()
+        except (WorkerDied, StudentTimeout, OSError):
+            if not self.options.user:
+                raise WorkerDied("The grader could not start the process that runs notebooks.") from None
+            self.notes.append(f"The sandbox user {self.options.user!r} could not run Python here; "
+                              "the notebook ran as the grading user.")
+            self.options = SandboxOptions(self.options.lib_path, None, self.options.threads)
+            return Sandbox(self.options).start()
+
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.close()
             self.peak_mb = max(self.peak_mb, self.sandbox.peak_rss_mb)
 
+    def _note_once(self, key: object, message: str) -> None:
+        if key not in self.noted:
+            self.noted.add(key)
+            self.notes.append(message)
+
     def _run_cells(self) -> Optional[int]:
-        first_run = self.restarts == 0
         started = time.monotonic()
         for index, source in enumerate(self.submission.cells):
             if index in self.skip or not source.strip():
                 continue
             left = self.limits.notebook_s - (time.monotonic() - started)
             if left <= 0:
-                if first_run:
-                    self.notes.append(f"The notebook ran longer than {self.limits.notebook_s:.0f} s in all: "
-                                      f"cells from #{index + 1} on were not run.")
+                self._note_once("notebook_s", f"The notebook ran longer than {self.limits.notebook_s:.0f} s "
+                                              f"in all: cells from #{index + 1} on were not run.")
                 return None
             bound = min(self.limits.cell_s, left)
             try:
@@ -128,11 +144,11 @@ class _Run:
                 what = "did not stop when interrupted" if isinstance(exc, StudentTimeout) else "killed the process running the notebook"
                 self.notes.append(f"Code cell #{index + 1} {what}; it was skipped and the notebook re-run without it.")
                 return index
-            if not reply.get("ok") and first_run:
+            if not reply.get("ok"):
                 if reply.get("timed_out"):
-                    self.notes.append(f"Code cell #{index + 1} ran longer than {bound:.0f} s and was interrupted.")
+                    self._note_once(index, f"Code cell #{index + 1} ran longer than {bound:.0f} s and was interrupted.")
                 else:
-                    self.notes.append(f"Code cell #{index + 1} raised {reply.get('error', 'an error')}")
+                    self._note_once(index, f"Code cell #{index + 1} raised {reply.get('error', 'an error')}")
         return None
 
     # -- questions -------------------------------------------------------------------------------

@@ -47,9 +47,14 @@ class SandboxOptions:
 def default_sandbox_user() -> Optional[str]:
     """``nobody`` when running as root (unless GD_SANDBOX_USER says otherwise), else None."""
     configured = os.environ.get("GD_SANDBOX_USER")
-    if configured is not None:
-        return configured or None
-    return "nobody" if os.geteuid() == 0 else None
+    user = configured if configured is not None else ("nobody" if os.geteuid() == 0 else "")
+    if not user:
+        return None
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return None
+    return user
 
 
 class Sandbox:
@@ -164,11 +169,16 @@ class Sandbox:
     def exec_cell(self, source: str, timeout: float) -> dict:
         return self.request({"op": "exec", "source": source, "timeout": timeout}, timeout + GRACE_S)
 
+    def _service_timeout(self) -> float:
+        """Hard bound of seed/resolve: they can run student code too (a ``__repr__``, a patched
+        ``np.random.seed``), so within a question they get what is left of its time plus the grace."""
+        return min(START_TIMEOUT_S, max(self.remaining(), 0.0) + GRACE_S)
+
     def seed(self, seed: int) -> None:
-        self.request({"op": "seed", "seed": seed}, START_TIMEOUT_S)
+        self.request({"op": "seed", "seed": seed}, self._service_timeout())
 
     def resolve(self, names: list) -> dict:
-        reply = self.request({"op": "resolve", "names": list(names)}, START_TIMEOUT_S)
+        reply = self.request({"op": "resolve", "names": list(names)}, self._service_timeout())
         return {name: self._decode(value) for name, value in reply.get("values", {}).items()}
 
     def call(self, handle: Handle, name: str, args: tuple, kwargs: dict) -> Any:

@@ -75,5 +75,5 @@ def load_submission(path: Path, expected_notebook: str) -> Submission:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
             return Submission(str(path), problem="The notebook file is too large (over 50 MB).")
         return Submission(str(path), _cells_from_json(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # OSError, bad JSON/zip, malformed structure, encrypted zip, deep nesting...
         return Submission(str(path), problem=f"Could not read the submission as a Jupyter notebook: {exc}")
