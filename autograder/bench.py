@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,17 +42,13 @@ def _import_baseline_mb(modules: str) -> float:
 
 
 def _run_autograder(zip_path: Path, notebook: Path) -> tuple:
+    from autograder.grading.gradescope import stage_root
+
     root = Path(tempfile.mkdtemp(prefix="gd-bench-"))
     try:
-        root.chmod(0o755)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(root / "source")
-        for path in [root / "source", *(root / "source").rglob("*")]:
-            path.chmod(0o755 if path.is_dir() or path.name in ("run_autograder", "setup.sh") else 0o644)
-        (root / "submission").mkdir()
-        shutil.copy(notebook, root / "submission")
+        script = stage_root(zip_path, notebook, root)
         env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-        seconds = _timed([str(root / "source" / "run_autograder")], env=env)
+        seconds = _timed([str(script)], env=env)
         return seconds, json.loads((root / "results" / "results.json").read_text())["score"]
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -10,13 +10,30 @@ Layout under ``root`` (``/autograder`` on Gradescope; any folder in tests):
 from __future__ import annotations
 
 import os
+import shutil
 import traceback
+import zipfile
 from pathlib import Path
 
 from .engine import grade
 from .results import gradescope_results, write_json
 from .sandbox import SandboxOptions, default_sandbox_user
 from .suite import load_suite
+
+
+def stage_root(zip_path: Path, submission: Path, root: Path) -> Path:
+    """Lay out ``root`` as Gradescope does: the zip unpacked in root/source (scripts executable,
+    folders traversable) and ``submission`` copied into root/submission. Returns run_autograder."""
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o755)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(root / "source")
+    for path in [root / "source", *(root / "source").rglob("*")]:
+        executable = path.is_dir() or path.name in ("run_autograder", "setup.sh")
+        path.chmod(0o755 if executable else 0o644)
+    (root / "submission").mkdir(exist_ok=True)
+    shutil.copy(submission, root / "submission" / Path(submission).name)
+    return root / "source" / "run_autograder"
 
 
 def _protect(path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grading.gradescope import stage_root
 from tests.support import REPO
 
 VENV_BIN = Path(sys.executable).parent
@@ -46,19 +47,10 @@ def run_in_root(zip_path: Path, submission: Path) -> dict:
     """Unpack the zip into root/source, put the submission into root/submission, run run_autograder."""
     root = Path(tempfile.mkdtemp(prefix="gd-gs-root-"))
     try:
-        root.chmod(0o755)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(root / "source")
-        for name in ("setup.sh", "run_autograder"):
-            (root / "source" / name).chmod(0o755)
-        for path in [root / "source", *(root / "source").rglob("*")]:
-            if path.is_dir():
-                path.chmod(0o755)
-        (root / "submission").mkdir()
-        shutil.copy(submission, root / "submission" / submission.name)
+        script = stage_root(zip_path, submission, root)
         env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
         env.pop("PYTHONPATH", None)
-        proc = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True,
+        proc = subprocess.run([str(script)], env=env, capture_output=True,
                               text=True, timeout=300, cwd="/")
         assert proc.returncode == 0, proc.stderr
         results = json.loads((root / "results" / "results.json").read_text())
