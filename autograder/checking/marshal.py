@@ -10,12 +10,13 @@ student notebook that never imports torch never pays for it.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any, Callable
 
 import numpy as np
 
-from .values import Handle, LayerSpec, NetSpec, Opaque, PiecewiseLinear, TensorArg, TensorValue
+from .values import Handle, LayerSpec, LibraryCall, NetSpec, Opaque, PiecewiseLinear, TensorArg, TensorValue
 
 MAX_DEPTH = 8          # nesting depth of lists/dicts we follow
 MAX_ITEMS = 10_000     # items of one list/dict we follow
@@ -130,6 +131,11 @@ def unmarshal(value: Any, lookup: Callable[[Handle], Any]) -> Any:
         return np.array(value, copy=True)
     if isinstance(value, NetSpec):
         return _build_sequential(value)
+    if isinstance(value, LibraryCall):
+        module = importlib.import_module(value.module)
+        args = [unmarshal(v, lookup) for v in value.args]
+        kwargs = {k: unmarshal(v, lookup) for k, v in (value.kwargs or {}).items()}
+        return getattr(module, value.function)(*args, **kwargs)
     if isinstance(value, PiecewiseLinear):
         knots, values = np.array(value.knots, dtype=np.float64), np.array(value.values, dtype=np.float64)
         return lambda x: np.interp(np.asarray(x, dtype=np.float64), knots, values)

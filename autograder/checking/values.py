@@ -76,6 +76,22 @@ class PiecewiseLinear:
         return 1 + int(np.count_nonzero(np.diff(slopes)))
 
 
+@dataclass(frozen=True)
+class LibraryCall:
+    """An argument built on the student side by a function of the course library:
+    ``shared.<module>.<function>(*args, **kwargs)`` (e.g. a dataset object for a student function).
+    Only functions of ``shared`` are allowed; arguments are plain values."""
+
+    module: str        # e.g. "shared.data"
+    function: str
+    args: tuple = ()
+    kwargs: Any = None
+
+    def __post_init__(self) -> None:
+        if not (self.module == "shared" or self.module.startswith("shared.")):
+            raise ValueError("LibraryCall may only call functions of the course library `shared`")
+
+
 @dataclass
 class Handle:
     """A student object kept on the student side (a returned function, a module).
@@ -151,6 +167,8 @@ def summary_of(value: Any) -> str:
         return f"a torch tensor of shape {tuple(value.array.shape)}"
     if isinstance(value, NetSpec):
         return f"a {value.type_name} with {len(value.layers)} layers"
+    if isinstance(value, LibraryCall):
+        return f"{value.module}.{value.function}(...)"
     if isinstance(value, PiecewiseLinear):
         return f"a piecewise-linear function with {len(value.knots)} knots"
     if isinstance(value, (Handle, Opaque)):

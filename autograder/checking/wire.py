@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Callable, Optional
 
 import numpy as np
 
-from .values import Handle, LayerSpec, NetSpec, Opaque, PiecewiseLinear, TensorArg, TensorValue
+from .values import Handle, LayerSpec, LibraryCall, NetSpec, Opaque, PiecewiseLinear, TensorArg, TensorValue
 
 MAX_FRAME = 256 * 1024 * 1024
 
@@ -49,6 +49,9 @@ def encode(value: Any, handle_id: Callable[[Handle], int]) -> Any:
     if isinstance(value, TensorArg):
         return {"~": "tensorarg", "npy": _array_out(value.array), "dtype": value.dtype,
                 "requires_grad": value.requires_grad}
+    if isinstance(value, LibraryCall):
+        return {"~": "libcall", "module": value.module, "function": value.function,
+                "args": encode(list(value.args), handle_id), "kwargs": encode(dict(value.kwargs or {}), handle_id)}
     if isinstance(value, PiecewiseLinear):
         return {"~": "pl", "knots": _array_out(value.knots), "values": _array_out(value.values)}
     if isinstance(value, Handle):
@@ -86,6 +89,9 @@ def decode(obj: Any, make_handle: Callable[[int, str, str], Handle]) -> Any:
             return TensorValue(_array_in(obj["npy"]), str(obj["dtype"]), bool(obj["requires_grad"]))
         if tag == "tensorarg":
             return TensorArg(_array_in(obj["npy"]), obj["dtype"], bool(obj["requires_grad"]))
+        if tag == "libcall":
+            return LibraryCall(str(obj["module"]), str(obj["function"]),
+                               tuple(decode(obj["args"], make_handle)), decode(obj["kwargs"], make_handle))
         if tag == "pl":
             return PiecewiseLinear(_array_in(obj["knots"]), _array_in(obj["values"]))
         if tag == "handle":
