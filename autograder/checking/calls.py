@@ -30,6 +30,11 @@ class StudentFunction:
     def seed(self, seed: int) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def library(self, call: Any) -> Any:  # pragma: no cover - interface
+        """Evaluate a :class:`LibraryCall` on the student side (where this callable lives) and
+        return its marshalled result, e.g. ``shared.data.loader_summary(<a returned loader>)``."""
+        raise NotImplementedError
+
     def renamed(self, name: str) -> "StudentFunction":
         """The same callable, reported under the notebook name ``name`` in messages."""
         clone = copy.copy(self)
@@ -80,6 +85,14 @@ class LocalFunction(StudentFunction):
         from shared.seeding import seed_everything
 
         seed_everything(seed)
+
+    def library(self, call: Any) -> Any:
+        try:
+            result = unmarshal(call, _local_object)
+        except Exception as exc:
+            raise StudentError(f"{call.module}.{call.function} failed on your object: "
+                               f"{type(exc).__name__}: {exc}") from None
+        return marshal(result, _keep_local)
 
 
 def _keep_local(obj: Any) -> Handle:

@@ -182,13 +182,20 @@ class Sandbox:
         return {name: self._decode(value) for name, value in reply.get("values", {}).items()}
 
     def call(self, handle: Handle, name: str, args: tuple, kwargs: dict) -> Any:
+        message = {"op": "call", "target": handle.ref,
+                   "args": encode(list(args), _handle_id), "kwargs": encode(dict(kwargs), _handle_id)}
+        return self._timed_request(message, name, args, kwargs)
+
+    def library(self, call: Any) -> Any:
+        name = f"{call.module}.{call.function}"
+        return self._timed_request({"op": "library", "call": encode(call, _handle_id)}, name, call.args, call.kwargs or {})
+
+    def _timed_request(self, message: dict, name: str, args: tuple, kwargs: dict) -> Any:
         soft = self.remaining()
         if soft <= 0:
             raise StudentTimeout("The time for this question ran out before all checks ran.")
         soft = min(soft, 3600.0)
-        message = {"op": "call", "target": handle.ref, "timeout": soft,
-                   "args": encode(list(args), _handle_id), "kwargs": encode(dict(kwargs), _handle_id)}
-        reply = self.request(message, soft + GRACE_S)
+        reply = self.request({**message, "timeout": soft}, soft + GRACE_S)
         if reply.get("ok"):
             try:
                 return self._decode(reply.get("value"))
@@ -224,3 +231,6 @@ class RemoteFunction(StudentFunction):
 
     def seed(self, seed: int) -> None:
         self.sandbox.seed(seed)
+
+    def library(self, call: Any) -> Any:
+        return self.sandbox.library(call)

@@ -13,6 +13,7 @@ Operations (one reply per request):
                                        ``timeout`` s -> ``{ok, error, timed_out}``
 * ``resolve {names}``               the notebook globals by name, marshalled (functions become handles)
 * ``call {target, args, kwargs, timeout}``  call a handle -> ``{ok, value}`` or ``{ok: False, error...}``
+* ``library {call, timeout}``       evaluate a LibraryCall (shared.* only) -> ``{ok, value}``
 * ``seed {seed}``                   seed random/numpy/torch
 
 The soft time bound is a SIGALRM that raises :class:`GradingTimeout` inside the student's code;
@@ -116,6 +117,15 @@ class Worker:
         except BaseException as exc:  # the student's exception, SystemExit included
             return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000],
                     "where": student_traceback(exc)}
+        return {"ok": True, "value": self._encode(marshal(result, self.keep))}
+
+    def op_library(self, msg: dict) -> dict:
+        try:
+            result = bounded(msg["timeout"], lambda: unmarshal(self._decode(msg["call"]), lambda h: self.objects[h.ref]))
+        except GradingTimeout:
+            return {"ok": False, "timed_out": True}
+        except BaseException as exc:
+            return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000], "where": ""}
         return {"ok": True, "value": self._encode(marshal(result, self.keep))}
 
     def op_seed(self, msg: dict) -> dict:

@@ -1,0 +1,42 @@
+r"""LibraryCall: checks build arguments, or evaluate course-library functions, on the student side;
+the same call gives the same value in the kernel (local) and through the sandbox (remote)."""
+from __future__ import annotations
+
+import pytest
+
+from autograder.checking import LibraryCall, StudentError, student
+from autograder.grading.sandbox import Sandbox, SandboxOptions, default_sandbox_user
+
+SOURCE = "import torch\ndef make_layer(n):\n    return torch.nn.Linear(n, 3)\n"
+
+
+@pytest.fixture(scope="module")
+def remote(dist_root):
+    box = Sandbox(SandboxOptions(str(dist_root("sawtooth") / "autograder" / "public"), default_sandbox_user())).start()
+    assert box.exec_cell(SOURCE, 30)["ok"]
+    yield student(box.resolve(["make_layer"])["make_layer"], "make_layer")
+    box.close()
+
+
+@pytest.fixture(scope="module")
+def local():
+    namespace: dict = {}
+    exec(SOURCE, namespace)
+    return student(namespace["make_layer"], "make_layer")
+
+
+@pytest.mark.parametrize("side", ["local", "remote"])
+def test_library_call_on_a_student_object(side, request):
+    """Check that shared.nets.count_params(<the student's layer>) is 4*3 + 3 on both sides, and
+    that a failing library call is reported as the student's error."""
+    make_layer = request.getfixturevalue(side)
+    layer = make_layer(4)
+    assert make_layer.library(LibraryCall("shared.nets", "count_params", (layer.handle,))) == 15
+    with pytest.raises(StudentError):
+        make_layer.library(LibraryCall("shared.nets", "count_params", ("not a module",)))
+
+
+def test_library_call_refuses_modules_outside_shared():
+    """Check that only the course library can be called."""
+    with pytest.raises(ValueError):
+        LibraryCall("os", "system", ("true",))
