@@ -107,9 +107,11 @@ class _Run:
 
     def _start_sandbox(self) -> Sandbox:
         """Start a worker; if it cannot start as the sandbox user, run it as ourselves (noted)."""
+        sandbox = Sandbox(self.options)
         try:
-            return Sandbox(self.options).start()
+            return sandbox.start()
         except (WorkerDied, StudentTimeout, OSError):
+            sandbox.close()
             if not self.options.user:
                 raise WorkerDied("The grader could not start the process that runs notebooks.") from None
             self.notes.append(f"The sandbox user {self.options.user!r} could not run Python here; "

@@ -2,8 +2,9 @@ r"""The trusted side of the sandbox: start the worker, talk to it, bound its tim
 
 Guarantees (see README, "Grading and what it defends against"):
 
-* The worker runs in its own session (process group) and is killed with it, so nothing it starts
-  outlives grading.
+* The worker runs in its own session (process group) and is killed with it; as the sandbox user
+  (root grading), every process of that user started since the worker is killed too, so nothing it
+  starts outlives grading, not even a child that left the session.
 * When grading runs as root (Gradescope), the worker runs as ``nobody``: it cannot read the
   hidden tests or the grading code (``private/`` is mode 700), cannot write the results folder and
   cannot signal the grading process.
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -66,6 +68,8 @@ class Sandbox:
         self.replies: "queue.Queue[Any]" = queue.Queue()
         self.deadline: Optional[float] = None
         self.peak_rss_mb = 0.0           # the worker's peak resident memory (VmHWM), read at kill
+        self.started_ticks = 0
+        self.ident = uuid.uuid4().hex
         self.workdir = tempfile.mkdtemp(prefix="gd-sandbox-")
         self.log_path = os.path.join(self.workdir, "notebook-output.log")
 
@@ -78,7 +82,7 @@ class Sandbox:
             "MPLCONFIGDIR": os.path.join(self.workdir, ".mpl"), "TORCH_HOME": os.path.join(self.workdir, ".torch"),
             "XDG_CACHE_HOME": os.path.join(self.workdir, ".cache"), "GD_GRADING": "1",
             "OMP_NUM_THREADS": str(self.options.threads), "MKL_NUM_THREADS": str(self.options.threads),
-            "LANG": "C.UTF-8",
+            "LANG": "C.UTF-8", "GD_SANDBOX_ID": self.ident,
         }
         kwargs: dict = {}
         if self.options.user:
@@ -90,6 +94,7 @@ class Sandbox:
             [sys.executable, "-m", "autograder.sandbox.worker", self.log_path],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.workdir, env=env, start_new_session=True, **kwargs)
+        self.started_ticks = _start_ticks(self.proc.pid)
         threading.Thread(target=self._read_replies, args=(self.proc,), daemon=True).start()
         self.request({"op": "hello"}, hard_timeout=START_TIMEOUT_S)
         return self
@@ -117,6 +122,8 @@ class Sandbox:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+            if self.options.user:
+                _kill_user_processes(pwd.getpwnam(self.options.user).pw_uid, self.started_ticks, self.ident)
             self.proc.wait()
             for stream in (self.proc.stdin, self.proc.stdout):
                 try:
@@ -214,6 +221,35 @@ class Sandbox:
         handle = Handle(type_name, summary, ref=ident)
         handle.call = RemoteFunction(self, handle, type_name)
         return handle
+
+
+def _start_ticks(pid: int) -> int:
+    """A process's start time in clock ticks since boot (/proc/<pid>/stat, field 22)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _kill_user_processes(uid: int, since_ticks: int, ident: str) -> None:
+    """Kill the processes of ``uid`` started at or after ``since_ticks`` that carry this sandbox's
+    GD_SANDBOX_ID, or none at all (an environment scrubbed to escape): what the worker started,
+    children that left its session (setsid) included. Other sandboxes of a parallel batch (their
+    own id) and older processes of that user are left alone."""
+    mine, anyone = f"GD_SANDBOX_ID={ident}".encode(), b"GD_SANDBOX_ID="
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != uid or _start_ticks(int(entry)) < since_ticks:
+                continue
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                environ = handle.read()
+            if mine in environ or anyone not in environ:
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
 
 
 def _handle_id(handle: Handle) -> int:

@@ -87,12 +87,6 @@ BASIC_QUESTIONS = {"q1_relu": RELU_TEST, "q2_double": DOUBLE_TEST, "q3_square": 
 
 # -- notebooks -----------------------------------------------------------------------------------
 
-IMPORTS = "import numpy as np"
-RELU = "def relu(x):\n    return np.maximum(x, 0)"
-DOUBLE = "def double(x):\n    return 2 * x"
-SQUARE = "def square(x):\n    return x * x"
-CORRECT_CELLS = [IMPORTS, RELU, DOUBLE, SQUARE]
-
 
 def notebook_json(cells: list) -> dict:
     """A minimal nbformat-4 notebook with one code cell per source (plus a markdown cell)."""
@@ -170,6 +164,13 @@ def basic_suite(engine_tmp: Path) -> SuiteFixture:
 def probe_suite(engine_tmp: Path) -> SuiteFixture:
     """relu (2 points) and probe (1 point, passes when ``probe()`` returns 'PermissionError')."""
     return build_suite(engine_tmp / "probe", {"q1_relu": RELU_TEST, "q9_probe": PROBE_TEST})
+
+
+@pytest.fixture(scope="session")
+def quick_suite(engine_tmp: Path) -> SuiteFixture:
+    """relu (2 points) and double (1) with a 1 s question bound, for student code that must be killed."""
+    return build_suite(engine_tmp / "quick", {"q1_relu": RELU_TEST, "q2_double": DOUBLE_TEST},
+                       {"question_s": 1})
 
 
 @pytest.fixture(scope="session")
