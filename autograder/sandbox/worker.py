@@ -164,7 +164,11 @@ def main() -> None:
             except BaseException as exc:  # keep serving: a bad value must not end the session
                 reply = {"ok": False, "error_type": type(exc).__name__,
                          "error": f"the grader could not handle the value: {exc}"[:1000], "where": ""}
-        write_frame(proto_out, reply)
+        try:
+            write_frame(proto_out, reply)
+        except (TypeError, ValueError, OverflowError) as exc:  # e.g. an int too large for JSON
+            write_frame(proto_out, {"ok": False, "error_type": type(exc).__name__,
+                                    "error": f"the result cannot be sent to the grader: {exc}"[:500], "where": ""})
 
 
 if __name__ == "__main__":

@@ -501,3 +501,11 @@ def test_student_code_cannot_signal_the_grader(probe_suite, notebook):
     report = probe_suite.grade(notebook([IMPORTS, RELU, probe]))
     assert scores(report) == {"q1_relu": 2.0, "q9_probe": 1.0}, report
     assert report.notes == []  # in particular, no fallback to running the notebook as root
+
+
+def test_unsendable_result_keeps_the_worker_alive(grade_cells):
+    """An int too large for JSON is reported as unsendable without killing the worker (no restart,
+    no "died" message)."""
+    report = grade_cells([IMPORTS, _Result.HUGE_INT, DOUBLE, SQUARE])
+    message = assert_only(report, "q1_relu")
+    assert "cannot be sent" in message and "died" not in message
