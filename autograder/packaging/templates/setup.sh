@@ -18,6 +18,7 @@ VENV="$ROOT/venv"
 export UV_PYTHON_INSTALL_DIR="${UV_PYTHON_INSTALL_DIR:-/opt/gd-python}"
 TORCH_INDEX="https://download.pytorch.org/whl/cpu"
 
+python3 -m pip --version >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q python3-pip; }
 python3 -m pip install --quiet --no-cache-dir "uv==__UV_VERSION__"
 python3 -m uv python install "__PYTHON_VERSION__"
 python3 -m uv venv --seed --python "__PYTHON_VERSION__" "$VENV"
