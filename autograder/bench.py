@@ -8,8 +8,8 @@ r"""``make bench``: wall times and memory of the things a TA and Gradescope wait
   ran the student code. The worker's figure is also given as it would be on Gradescope, where the
   CPU build of torch is installed: measured peak - import baseline of the torch build here + the
   CPU build's baseline (226 MB for torch, 310 MB with torchvision, ../shared/ENVIRONMENT.md).
-* extra per-assignment benchmarks: a module ``autograder.assignments.<A>.bench`` with a
-  ``main() -> list[str]`` is run and its lines printed.
+* extra per-assignment benchmarks: a module ``tests/<A>/bench.py`` with a ``main()`` that prints
+  (e.g. regions: the exact region counter against a dense grid of equal accuracy).
 """
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ def main() -> int:
     vision_here = _import_baseline_mb("torch, torchvision")
     print(f"import baseline of the torch build here: torch {torch_here:.0f} MB, with torchvision {vision_here:.0f} MB")
     print()
+    extras = []
     print(f"{'assignment':<14}{'local':>8}{'run_autograder':>16}{'score':>8}{'worker peak':>13}{'on CPU build':>14}")
     for a in assignments:
         source = REPO / "dist" / a / "autograder"
@@ -80,12 +81,14 @@ def main() -> int:
         print(f"{a:<14}{report.seconds:>7.1f}s{gs_seconds:>15.1f}s{report.score:>5g}/{report.max_score:<3g}"
               f"{report.worker_peak_mb:>10.0f} MB{estimate:>11.0f} MB")
         assert gs_score == report.score, "run_autograder and the local grade disagree"
+        extras.append(a)
+    for a in extras:
         try:
-            extra = importlib.import_module(f"autograder.assignments.{a}.bench")
+            extra = importlib.import_module(f"tests.{a}.bench")
         except ModuleNotFoundError:
             continue
-        for line in extra.main():
-            print(f"  {a}: {line}")
+        print(f"\n{a}: tests/{a}/bench.py")
+        extra.main()
     grader_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\ntrusted grading process (this one, no torch): peak {grader_mb:.0f} MB")
     return 0

@@ -1,0 +1,507 @@
+r"""Hidden checks of `regions`: every answer is compared with theory or with an independent exact
+reference (``oracle.py``, numpy float64), never with our solution.
+
+What each question is held to:
+
+* activation_pattern: the states (z > 0) of every hidden neuron, exactly, on random nets
+  (widths 1..64, depths 1..8, d_in 1..16) and on nets where pre-activations are exactly 0;
+* count_regions_1d: the exact integer on regions 1e-5 and 1e-6 wide (no grid resolves them), on
+  hand-made nasty cases (dead neurons, a segment starting or
+  ending on a boundary, zero-length segments, duplicate neurons, a pre-activation touching 0), on
+  Telgarsky's tri-net (2^n regions on [0, 1], n = 1..16), on 200 random nets whose breakpoints are
+  at least 1e-4 apart (so float round-off cannot decide the answer), and on three width-64 depth-8
+  nets with thousands of regions, each counted within ``BIG_NET_S``;
+* region_density: 1/2 at depths 1..8 (width 32), the Kac-Rice prediction, within ``DENSITY_WINDOW``;
+* distance_to_boundary: hand cases, then a geometric verification (the pattern is constant in the
+  ball of the returned radius and flips just beyond it along the normal of the nearest boundary),
+  then exact agreement with the reference, then the 1/N law (regression slope).
+
+Only ``DENSITY_WINDOW`` is statistical (the student's own random nets and lines); every other check
+uses fixed-seed numpy generators and exact or round-off-level comparisons, so its false-fail
+probability for a correct answer is 0.
+"""
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+import numpy as np
+
+from autograder.checking import (
+    CheckFailed, TensorArg, TensorValue, as_array, describe, expect, student,
+)
+
+from . import oracle as O
+
+# -- tolerances and sizes --------------------------------------------------------------------------
+# Random nets for counting: every breakpoint at least MIN_GAP (in t) from the next and from the ends.
+# float32 moves a breakpoint by ~1e-7 relative, so no tie-breaking rule and no round-off can change
+# the exact integer; a 1000-point grid (spacing 1e-3) misses some of these regions.
+MIN_GAP = 1e-4
+N_RANDOM_NETS = 200
+# Nets with thousands of regions: breakpoints >= BIG_MIN_GAP apart (float64 decides them exactly; a
+# grid would need > 1e7 points). The reference counts one in ~10 ms; BIG_NET_S is the bound per call,
+# including the transfer to the sandbox (~1 ms): only a method that does far more work than following
+# the pieces (a dense grid, bisection on a fine grid) fails it. A correct exact counter would have to
+# be stalled for 5 s by the machine to fail: false-fail probability ~0 on any working grader.
+BIG_MIN_GAP = 1e-7
+BIG_NET_S = 5.0
+
+# region_density(widths=[32] * depth, d_in, DENSITY_LINES, seed) must lie in DENSITY_WINDOW for each
+# (depth, d_in) of DENSITY_CONFIGS. Calibration (tests/regions/calibrate.py): 20,000 simulated lines
+# per configuration give a mean of 0.500 +- 0.001 at every depth (the theory: exactly 1/2) and a
+# per-line sd of (regions - 1)/N from 0.088 (depth 1) to 0.140 (depth 8), so the mean of 100 lines
+# has sd <= 0.014 and the window's edges are >= 6.4 sd away. False-fail probability for a correct
+# answer, all 8 configurations together: 1.5e-10 (normal approximation), 1.5e-8 (Chernoff bound with
+# the empirical moment generating function of the 20,000 lines): below 1e-6 either way.
+# Wrong answers it catches (means measured the same way): counting only the first layer's
+# crossings, 1/(2 depth) (0.25 at depth 2); x0 not normalised (|x0| ~ sqrt(d_in)), 0.16 at d_in 16;
+# a segment t in [0, 1] instead of [-1, 1], 0.25; PyTorch's default init (uniform weights, nonzero
+# biases), 0.31 at depth 2 down to 0.10 at depth 8; Hanin & Rolnick's line through the origin, ~1/N.
+DENSITY_WINDOW = (0.41, 0.59)
+DENSITY_LINES = 100
+DENSITY_WIDTH = 32
+DENSITY_CONFIGS = [(1, 2), (2, 16), (3, 4), (4, 16), (5, 8), (6, 16), (7, 3), (8, 16)]
+
+# Distances: float64 with different summation orders agree to ~1e-13 relative; the l1 mistake is
+# off by a factor up to sqrt(d_in) (>= 1.1 on every net below), the other mistakes by more.
+DIST_RTOL = 1e-7
+# The ball test: inside at (1 - BALL_MARGIN) d, the pattern flips at (1 + BALL_MARGIN) d along the
+# normal. A pre-activation at relative distance 1e-3 from 0 is ~1e-3 |z|, far above round-off.
+BALL_MARGIN = 1e-3
+# log-log slope of the mean distance vs N (theory: -1, Hanin & Rolnick's distance ~ 1/N). The exact
+# distances on the fixed nets below give -0.99 (seeds 1..7 instead: -0.97 to -1.02). Deterministic
+# (fixed nets and points): a correct answer passes with probability 1; a squared distance (-2) or
+# one that does not shrink with N fails (both are caught earlier by the exact rungs too: this rung
+# states the theory).
+DIST_SLOPE_WINDOW = (-1.25, -0.75)
+
+
+def _t(a) -> TensorArg:
+    return TensorArg(np.asarray(a, dtype=np.float64), "float64")
+
+
+def _widths(layers: list) -> list:
+    return [int(np.asarray(w).shape[0]) for w, _ in layers]
+
+
+def _describe_net(layers: list) -> str:
+    return f"a net with d_in = {np.asarray(layers[0][0]).shape[1]} and hidden widths {_widths(layers)}"
+
+
+# -- regions_q1: activation_pattern ----------------------------------------------------------------
+def _expect_pattern(got, layers: list, x: np.ndarray, what: str) -> None:
+    n = O.total_neurons(layers)
+    expect(isinstance(got, TensorValue),
+           f"activation_pattern(net, x) should return a torch tensor, got {describe(got)}")
+    expect(got.dtype == "torch.bool",
+           f"activation_pattern should return a torch.bool tensor (pre-activation > 0), got dtype {got.dtype}.")
+    if got.shape != (len(x), n):
+        hint = ""
+        if len(layers) > 0 and got.shape == (len(x), n - _widths(layers)[-1]):
+            hint = (" That is the pattern without the last hidden layer: the ReLU after the last hidden Linear "
+                    "counts too (only the output Linear has no ReLU).")
+        elif len(got.shape) == 2 and got.shape[1] > n:
+            hint = " Only the hidden neurons (those followed by a ReLU) belong to the pattern, not the output."
+        raise CheckFailed(f"For {what} and a batch of {len(x)} points, activation_pattern should have shape "
+                          f"({len(x)}, {n}) (one column per hidden neuron), got {got.shape}.{hint}")
+    want = O.patterns(layers, x)
+    wrong = np.argwhere(got.array != want)
+    if len(wrong):
+        i, j = (int(k) for k in wrong[0])
+        z = np.concatenate(O.pre_activations(layers, x[i:i + 1]), axis=1)[0, j]
+        layer = int(np.searchsorted(np.cumsum(_widths(layers)), j, side="right"))
+        zero = " A pre-activation exactly 0 is off: on means z > 0, not z >= 0." if z == 0 else ""
+        raise CheckFailed(f"activation_pattern is wrong for {what}: at point {i}, neuron {j} (hidden layer "
+                          f"{layer + 1}) has pre-activation z = {z:.6g}, so it is {'on' if z > 0 else 'off'}; "
+                          f"{int(len(wrong))} of {want.size} states are wrong.{zero}")
+
+
+def pattern_zero_is_off(activation_pattern) -> None:
+    """Check states where pre-activations are exactly 0 (off), including a neuron with zero
+    weights and bias and a second layer whose inputs are all 0."""
+    f = student(activation_pattern, "activation_pattern")
+    layers = [(np.array([[1.0, 0.0], [0.0, 0.0], [1.0, -1.0], [-1.0, 0.0]]), np.array([0.0, 0.0, 0.0, 0.5])),
+              (np.array([[1.0, 1.0, 1.0, 0.0], [2.0, 0.0, -1.0, 0.0]]), np.array([0.0, 0.0]))]
+    x = np.array([[0.0, 0.0], [0.0, 1.0], [0.5, 0.5], [-1.0, -1.0], [1.0, 0.0], [0.5, 2.0]])
+    _expect_pattern(f(O.to_spec(layers), _t(x)), layers, x, "a net whose pre-activations are exactly 0 at some points")
+
+
+@lru_cache(maxsize=None)
+def pattern_cases() -> tuple:
+    """40 random nets (He-normal, biases N(0, 0.1^2) or 0, some dead and duplicated neurons) with
+    32 points each, none of whose pre-activations is within 1e-9 of 0 unless exactly 0."""
+    rng = np.random.default_rng(20260301)
+    cases = []
+    while len(cases) < 40:
+        layers = _random_layers(rng)
+        d_in = layers[0][0].shape[1]
+        x = rng.normal(size=(32, d_in))
+        z = np.concatenate(O.pre_activations(layers, x), axis=1)
+        keep = ~((np.abs(z) < 1e-9) & (z != 0)).any(axis=1)
+        cases.append((layers, x[keep]))
+    return tuple(cases)
+
+
+def pattern_random_nets(activation_pattern) -> None:
+    """Check activation_pattern against the reference on 40 random nets (widths 1..64, depths
+    1..8, d_in 1..16), 32 points each."""
+    f = student(activation_pattern, "activation_pattern")
+    for layers, x in pattern_cases():
+        _expect_pattern(f(O.to_spec(layers), _t(x)), layers, x, _describe_net(layers))
+
+
+# -- regions_q2: count_regions_1d ------------------------------------------------------------------
+def _random_layers(rng: np.random.Generator) -> list:
+    """Widths 1..64 (log-uniform), depth 1..8, d_in 1..16, He-normal weights, biases 0 or normal;
+    with some probability a duplicated neuron (copied, negated or doubled row) and a dead one (zero
+    row, bias -1 or 0)."""
+    depth = int(rng.integers(1, 9))
+    widths = [max(1, int(round(2.0 ** rng.uniform(0.0, 6.0)))) for _ in range(depth)]
+    d_in = int(rng.integers(1, 17))
+    layers = O.he_layers(rng, d_in, widths, bias_std=float(rng.choice([0.0, 0.1, 0.5])))
+    for w, b in layers:
+        if w.shape[0] >= 2 and rng.random() < 0.3:
+            i, j = rng.choice(w.shape[0], 2, replace=False)
+            scale = float(rng.choice([1.0, -1.0, 2.0]))
+            w[j], b[j] = scale * w[i], scale * b[i]
+        if w.shape[0] >= 2 and rng.random() < 0.2:
+            j = int(rng.integers(w.shape[0]))
+            w[j], b[j] = 0.0, float(rng.choice([-1.0, 0.0]))
+    return layers
+
+
+@lru_cache(maxsize=None)
+def count_cases() -> tuple:
+    """N_RANDOM_NETS (layers, start, end, want) with breakpoints >= MIN_GAP apart: a segment whose
+    breakpoints are closer is halved around its midpoint until they are not."""
+    rng = np.random.default_rng(20260302)
+    cases = []
+    while len(cases) < N_RANDOM_NETS:
+        layers = _random_layers(rng)
+        d_in = layers[0][0].shape[1]
+        start, end = rng.normal(size=d_in), rng.normal(size=d_in)
+        for _ in range(30):
+            if O.min_gap(layers, start, end) >= MIN_GAP:
+                cases.append((layers, start, end, O.count_regions(layers, start, end)))
+                break
+            mid, half = (start + end) / 2, (end - start) / 4
+            start, end = mid - half, mid + half
+    return tuple(cases)
+
+
+def _expect_count(got, layers: list, start, end, want: int, what: str, lesson: str = "") -> None:
+    if not (isinstance(got, int) and not isinstance(got, bool)):
+        raise CheckFailed(f"count_regions_1d should return a Python int, got {describe(got)}")
+    if got != want:
+        raise CheckFailed(f"count_regions_1d(net, start, end) = {got} for {what}; the segment passes through "
+                          f"exactly {want} regions. {lesson}{' ' if lesson else ''}"
+                          f"{O.diagnose(layers, start, end, got, want)}")
+
+
+def hand_count_cases() -> list:
+    """(name, layers, start, end, exact count, lesson) with dyadic numbers: exact in float64."""
+    one = lambda *rows: np.array(rows, dtype=np.float64)
+    two_kinks = [(one([1.0], [1.0]), np.array([0.0, -0.5]))]               # z = (x, x - 1/2)
+    abs_net = [(one([1.0], [-1.0]), np.zeros(2)),                          # (relu(x), relu(-x))
+               (one([1.0, 1.0], [1.0, 1.0]), np.array([0.0, -0.5]))]       # (|x|, |x| - 1/2)
+    r, s = [1.0, 0.0], [0.0, 1.0]
+    return [
+        ("dead neurons (zero weights; one with zero bias, which is exactly 0 everywhere)",
+         [(one([1.0], [0.0], [0.0], [1.0]), np.array([-0.5, -1.0, 0.0, -0.25]))], [0.0], [1.0], 3,
+         "Neurons with zero weights never switch: the two others switch at x = 1/4 and 1/2."),
+        ("a second layer whose input is 0 on half the segment, and two neurons switching together",
+         [(one([1.0]), np.array([-0.5])), (one([1.0], [-1.0]), np.array([-0.25, 0.25]))], [0.0], [1.0], 3,
+         "Layer 1 switches at x = 1/2 (before it, layer 2 sees 0 and is constant); both neurons of layer 2 "
+         "switch at x = 3/4, which is one breakpoint."),
+        ("a segment starting exactly on a boundary", two_kinks, [0.0], [1.0], 2,
+         "z = x is 0 at the start: the point t = 0 has length 0 and is not a region; the only breakpoint is x = 1/2."),
+        ("a segment ending exactly on a boundary", two_kinks, [-1.0], [0.0], 1,
+         "z = x reaches 0 only at the end, so nothing changes on a sub-interval of positive length."),
+        ("a zero-length segment (start == end)", two_kinks, [0.25], [0.25], 1,
+         "A single point lies in one region; take care not to divide by the segment's length."),
+        ("a zero-length segment on a boundary", two_kinks, [0.5], [0.5], 1,
+         "A single point lies in one region, even on a boundary."),
+        ("duplicate neurons (copies, a negated copy and a doubled copy of one neuron)",
+         [(one(r, r, [-1.0, 0.0], [2.0, 0.0], s, s), np.array([-0.25, -0.25, 0.25, -0.5, 0.5, 0.5]))],
+         [-1.0, -1.0], [1.0, 1.0], 3,
+         "Neurons that share a hyperplane switch at the same t: one breakpoint (t = 1/4 and t = 5/8 here)."),
+        ("a deep neuron touching 0 without changing sign (|x| at x = 0)", abs_net, [-1.0], [1.0], 4,
+         "Breakpoints at x = -1/2, 0 (layer 1) and 1/2; |x| touches 0 at x = 0 but is on on both sides."),
+        ("a segment starting where every neuron is 0", abs_net, [0.0], [1.0], 2,
+         "At x = 0 all pre-activations of layer 1 and |x| are 0: a point, not a region. Breakpoint: x = 1/2."),
+    ]
+
+
+def thin_count_cases() -> list:
+    """(name, layers, start, end, exact count, lesson): regions far thinner than a grid's spacing."""
+    return [
+        ("two neurons switching 1e-5 apart", [(np.array([[1.0], [1.0]]), np.array([-0.3, -0.30001]))],
+         [0.0], [1.0], 3, "The region between x = 0.3 and x = 0.30001 has width 1e-5."),
+        ("a deep neuron switching 1e-5 after a first-layer one",
+         [(np.array([[1.0]]), np.array([-0.5])), (np.array([[1000.0]]), np.array([-0.01]))], [0.0], [1.0], 3,
+         "Layer 1 switches at x = 0.5 and layer 2's z = 1000 relu(x - 0.5) - 0.01 at x = 0.50001: a region of "
+         "width 1e-5."),
+        ("a 2-input net with a thin region", [(np.array([[1.0, 1.0], [1.0, 1.0], [1.0, -1.0]]),
+                                               np.array([-0.2, -0.200002, 0.0]))], [-1.0, 0.0], [1.0, 0.5], 4,
+         "Along this segment x1 + x2 crosses 0.2 and 0.200002, 8e-7 apart in t, and x1 - x2 crosses 0."),
+    ]
+
+
+def count_thin_regions(count_regions_1d) -> None:
+    """Check count_regions_1d finds regions 1e-5 and 1e-6 wide (which no practical grid resolves)."""
+    f = student(count_regions_1d, "count_regions_1d")
+    for name, layers, start, end, want, lesson in thin_count_cases():
+        got = f(O.to_spec(layers), _t(start), _t(end))
+        _expect_count(got, layers, start, end, want, f"{name}, from {start} to {end}",
+                      lesson + " (A tolerance that merges nearby breakpoints must stay far below this: float64 "
+                               "round-off in t is about 1e-12 here.)")
+
+
+def count_hand_cases(count_regions_1d) -> None:
+    """Check count_regions_1d on hand-made nasty cases with exact dyadic numbers: dead neurons, a
+    dead layer, a segment starting or ending on a boundary, zero-length segments, duplicate neurons,
+    a pre-activation touching 0 without changing sign."""
+    f = student(count_regions_1d, "count_regions_1d")
+    for name, layers, start, end, want, lesson in hand_count_cases():
+        got = f(O.to_spec(layers), _t(start), _t(end))
+        _expect_count(got, layers, start, end, want, f"{name}, from {start} to {end}", lesson)
+
+
+def count_sawtooth_net(count_regions_1d) -> None:
+    """Check the tri-net of `sawtooth` (n hidden layers of width 2): exactly 2^n regions on [0, 1]
+    for n = 1..16, and 2^n + 2 on [-1/2, 3/2] for n = 2, 7, 12. No grid resolves 65,536 regions."""
+    f = student(count_regions_1d, "count_regions_1d")
+    cases = [(n, 0.0, 1.0, 2 ** n) for n in range(1, 17)] + [(n, -0.5, 1.5, 2 ** n + 2) for n in (2, 7, 12)]
+    for n, lo, hi, want in cases:
+        layers = O.tri_layers(n)
+        got = f(O.to_spec(layers), _t([lo]), _t([hi]))
+        _expect_count(got, layers, [lo], [hi], want, f"the tri-net with {n} hidden layers on [{lo}, {hi}]",
+                      f"Depth buys exponentially many regions here: every layer doubles them (on [0, 1]; "
+                      f"outside it the net is constant, giving one more region on each side). Inside, "
+                      f"pre-activations such as 2 tri(x) touch 0 at the ends of pieces without changing sign.")
+
+
+def count_random_nets(count_regions_1d) -> None:
+    """Check count_regions_1d against the exact reference on 200 random nets (widths 1..64, depths
+    1..8, d_in 1..16, with dead and duplicated neurons) whose breakpoints are >= 1e-4 apart."""
+    f = student(count_regions_1d, "count_regions_1d")
+    for layers, start, end, want in count_cases():
+        got = f(O.to_spec(layers), _t(start), _t(end))
+        _expect_count(got, layers, start, end, want, _describe_net(layers),
+                      f"(Its breakpoints are at least {MIN_GAP:g} apart in t, so round-off cannot decide this.)")
+
+
+@lru_cache(maxsize=None)
+def big_cases() -> tuple:
+    """Three width-64 depth-8 nets (d_in 8) with thousands of regions along [0, v], breakpoints
+    >= BIG_MIN_GAP apart."""
+    rng = np.random.default_rng(20260303)
+    cases = []
+    while len(cases) < 3:
+        layers, v = O.structured_big_layers(rng, 8)
+        start = np.zeros(8)
+        if O.min_gap(layers, start, v) >= BIG_MIN_GAP:
+            cases.append((layers, start, v, O.count_regions(layers, start, v)))
+    return tuple(cases)
+
+
+def count_big_net_fast(count_regions_1d) -> None:
+    """Check three width-64 depth-8 nets with thousands of regions: the exact count, each within
+    BIG_NET_S seconds."""
+    f = student(count_regions_1d, "count_regions_1d")
+    for layers, start, end, want in big_cases():
+        began = time.monotonic()
+        got = f(O.to_spec(layers), _t(start), _t(end))
+        took = time.monotonic() - began
+        _expect_count(got, layers, start, end, want, f"a width-64 depth-8 net with {want} regions on the segment")
+        expect(took <= BIG_NET_S,
+               f"count_regions_1d took {took:.1f} s for a width-64 depth-8 net with {want} regions (the reference "
+               f"takes about 0.01 s; the bound is {BIG_NET_S:g} s). Work with all pieces of a layer at once "
+               f"(tensor operations), not point by point.")
+
+
+# -- regions_q3: region_density --------------------------------------------------------------------
+def density_flat_in_depth(region_density) -> None:
+    """Check region_density([32] * depth, d_in, 100, seed) lies in DENSITY_WINDOW around the Kac-Rice
+    value 1/2 for depths 1..8 (d_in from 2 to 16)."""
+    f = student(region_density, "region_density")
+    lo, hi = DENSITY_WINDOW
+    for depth, d_in in DENSITY_CONFIGS:
+        widths = [DENSITY_WIDTH] * depth
+        f.seed(1000 + depth)
+        got = f(widths, d_in, DENSITY_LINES, 1000 + depth)
+        expect(isinstance(got, float), f"region_density should return a Python float, got {describe(got)}")
+        if lo <= got <= hi:
+            continue
+        hint = ""
+        if depth >= 2 and abs(got - 1.0 / (2 * depth)) < 0.06:
+            hint = (f" It is close to 1/(2 x depth) = {1 / (2 * depth):.3f}: that is what counting only the "
+                    f"first layer's crossings gives. Every hidden layer's neurons switch along the line.")
+        elif got < 0.06:
+            hint = (" A line through the origin (Hanin & Rolnick's set-up with zero biases) meets one "
+                    "breakpoint: the net is positively homogeneous. Use x0 + t u with |x0| = 1.")
+        elif got < lo:
+            hint = (" Check |x0| = |u| = 1 (a longer x0 puts the line farther from the origin and each "
+                    "neuron's Cauchy(0, |x0|) crossings fall outside [-1, 1]), t in [-1, 1], zero biases "
+                    "and normal weights.")
+        raise CheckFailed(
+            f"region_density([{DENSITY_WIDTH}] * {depth}, d_in={d_in}, n_lines={DENSITY_LINES}) = {got:.3f}, "
+            f"outside [{lo}, {hi}]. Theory: with zero biases each neuron's crossings of the line x0 + t u have "
+            f"a Cauchy(0, |x0|) density whatever its layer, so E[regions - 1] / N = (2/pi) arctan(1) = 1/2 at "
+            f"every depth (a correct answer lands in this window except with probability < 1e-8).{hint}")
+
+
+# -- regions_q4: distance_to_boundary --------------------------------------------------------------
+def _distances(got, n: int, what: str) -> np.ndarray:
+    expect(isinstance(got, TensorValue),
+           f"distance_to_boundary(net, x) should return a torch tensor, got {describe(got)}")
+    expect(got.shape == (n,), f"distance_to_boundary for {n} points should have shape ({n},), got {got.shape} ({what}).")
+    return as_array(got, "distance_to_boundary(net, x)")
+
+
+def _distance_hint(layers: list, x: np.ndarray, got: np.ndarray) -> str:
+    variants = O.distance_variants(layers, x)
+    names = {
+        "l1": "It equals min |z| / ||grad z||_1: the Euclidean distance to the hyperplane {z = 0} divides by "
+              "the l2 norm of the gradient, ||grad z||_2.",
+        "linf": "It equals min |z| / ||grad z||_inf: the Euclidean distance divides by ||grad z||_2.",
+        "first_layer": "It equals the distance to the first layer's hyperplanes only: every hidden neuron's "
+                       "zero set bounds the region.",
+        "weight_rows": "It divides |z| by the norm of the neuron's weight row; inside the region z is affine in "
+                       "the input with gradient W_l D_(l-1) W_(l-1) ... D_1 W_1 (D = diagonal 0/1 masks).",
+        "squared": "It equals the squared distance.",
+    }
+    ok = np.isfinite(got)
+    for key, text in names.items():
+        v = variants[key]
+        same = (np.isfinite(v) == ok) & np.where(ok & np.isfinite(v), np.abs(got - v) <= 1e-6 * (1 + np.abs(v)), True)
+        if same.all():
+            return " " + text
+    return ""
+
+
+def distance_hand_cases(distance_to_boundary) -> None:
+    """Check distance_to_boundary on hand cases: a point on a boundary (0), neurons constant in the
+    region (zero gradient: no boundary), a deep neuron whose gradient is not its weight row, and a
+    region with no switching neuron at all (+inf)."""
+    f = student(distance_to_boundary, "distance_to_boundary")
+    one = lambda *rows: np.array(rows, dtype=np.float64)
+    cases = [
+        ("a point on the boundary x2 = 1", [(one([1.0, 0.0], [0.0, 1.0]), np.array([0.0, -1.0]))],
+         [[3.0, 1.0]], [0.0], "On a boundary the distance is 0."),
+        ("a net with a neuron that is 0 everywhere and one that is constant (zero weights)",
+         [(one([0.0, 0.0], [0.0, 2.0], [0.0, 0.0]), np.array([0.0, -5.0, 1.0]))], [[1.0, 2.0]], [0.5],
+         "A neuron with zero gradient in the region never switches (0/0 or |b|/0): it is no boundary. The "
+         "answer is |2 x2 - 5| / ||(0, 2)||_2 = 1/2."),
+        ("a two-layer net", [(one([2.0, 0.0], [1.0, 1.0]), np.zeros(2)), (one([3.0, -1.0]), np.array([-3.5]))],
+         [[1.0, 1.0]], [0.5 / np.sqrt(26.0)],
+         "Layer 2's z = 3 relu(2 x1) - relu(x1 + x2) - 3.5 is 0.5 at (1, 1) with gradient (5, -1) there, so its "
+         "hyperplane is 0.5 / sqrt(26) away; layer 1's are 1 and sqrt(2) away."),
+        ("a region where no neuron can switch", [(one([0.0, 0.0]), np.array([-1.0]))], [[0.5, 0.5]], [np.inf],
+         "The only neuron is constant: the region is the whole space and the distance is +inf."),
+    ]
+    for name, layers, x, want, lesson in cases:
+        x, want = np.array(x), np.array(want)
+        got = _distances(f(O.to_spec(layers), _t(x)), len(x), name)
+        with np.errstate(invalid="ignore"):
+            same = np.where(np.isinf(want), np.isinf(got) & (got > 0), np.abs(got - want) <= 1e-9 * (1 + np.abs(want)))
+        if not same.all():
+            i = int(np.argmin(same))
+            raise CheckFailed(f"distance_to_boundary for {name}, at {x[i].tolist()}, should be {want[i]:.10g}; got "
+                              f"{got[i]:.10g}. {lesson}{_distance_hint(layers, x, got)}")
+
+
+@lru_cache(maxsize=None)
+def distance_cases() -> tuple:
+    """20 random nets (d_in 2..8, depths 1..4, widths 2..32, biases N(0, 0.1^2), one dead neuron
+    sometimes) with 32 Gaussian points each."""
+    rng = np.random.default_rng(20260304)
+    cases = []
+    for _ in range(20):
+        d_in, depth = int(rng.integers(2, 9)), int(rng.integers(1, 5))
+        layers = O.he_layers(rng, d_in, [int(rng.integers(2, 33)) for _ in range(depth)], bias_std=0.1)
+        if rng.random() < 0.3:
+            w, b = layers[int(rng.integers(depth))]
+            j = int(rng.integers(w.shape[0]))
+            w[j], b[j] = 0.0, 0.0
+        cases.append((layers, rng.normal(size=(32, d_in))))
+    return tuple(cases)
+
+
+def distance_ball_verified(distance_to_boundary) -> None:
+    """Check geometrically, on 20 random nets: the activation pattern is constant at distance
+    (1 - 1e-3) d from x along the normal of the nearest boundary and along 8 random directions, and
+    it changes at (1 + 1e-3) d along that normal (d the student's distance)."""
+    f = student(distance_to_boundary, "distance_to_boundary")
+    rng = np.random.default_rng(20260305)
+    for layers, x in distance_cases():
+        got = _distances(f(O.to_spec(layers), _t(x)), len(x), _describe_net(layers))
+        want, normal, _ = O.distances(layers, x)
+        base = O.patterns(layers, x)
+        bad = np.isfinite(want) & (~np.isfinite(got) | (got < 0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise CheckFailed(f"distance_to_boundary returned {got[i]} at point {i} of {_describe_net(layers)}; the "
+                              f"nearest boundary is {want[i]:.6g} away (min over neurons with nonzero gradient of "
+                              f"|z| / ||grad z||_2).{_distance_hint(layers, x, got)}")
+        dirs = np.concatenate([normal[:, None, :], O.random_unit(rng, (len(x), 8, x.shape[1]))], axis=1)
+        radius = np.where(np.isfinite(want), got, 0.0)
+        inner = x[:, None, :] + (1 - BALL_MARGIN) * radius[:, None, None] * dirs
+        inside = (O.patterns(layers, inner.reshape(-1, x.shape[1])).reshape(len(x), 9, -1) == base[:, None, :]).all(axis=(1, 2))
+        if not inside.all():
+            i = int(np.argmin(inside))
+            raise CheckFailed(f"distance_to_boundary is too large at point {i} of {_describe_net(layers)}: at "
+                              f"{1 - BALL_MARGIN:g} x your distance {got[i]:.6g} from it the activation pattern has "
+                              f"changed, so the ball of that radius is not inside the region (the nearest boundary is "
+                              f"{want[i]:.6g} away). Every hidden neuron's zero set bounds the region, the deep ones "
+                              f"included.{_distance_hint(layers, x, got)}")
+        outer = x + (1 + BALL_MARGIN) * radius[:, None] * normal
+        flipped = (O.patterns(layers, outer) != base).any(axis=1) | ~np.isfinite(want)
+        if not flipped.all():
+            i = int(np.argmin(flipped))
+            raise CheckFailed(f"distance_to_boundary is too small at point {i} of {_describe_net(layers)}: at "
+                              f"{1 + BALL_MARGIN:g} x your distance {got[i]:.6g} along the normal of the nearest "
+                              f"boundary the pattern has not changed yet (the boundary is {want[i]:.6g} away). The "
+                              f"distance to the hyperplane z = 0 is |z| / ||grad z||_2 (Euclidean)."
+                              f"{_distance_hint(layers, x, got)}")
+
+
+def distance_matches_reference(distance_to_boundary) -> None:
+    """Check distance_to_boundary equals the reference min_j |z_j| / ||grad z_j||_2 (relative 1e-7)
+    on the same 20 random nets."""
+    f = student(distance_to_boundary, "distance_to_boundary")
+    for layers, x in distance_cases():
+        got = _distances(f(O.to_spec(layers), _t(x)), len(x), _describe_net(layers))
+        want = O.distances(layers, x)[0]
+        with np.errstate(invalid="ignore"):
+            err = np.where(np.isinf(want), np.where(got == want, 0.0, np.inf), np.abs(got - want) / want)
+        if not (err <= DIST_RTOL).all():
+            i = int(np.argmax(np.where(np.isfinite(err), err, np.inf)))
+            raise CheckFailed(f"distance_to_boundary at point {i} of {_describe_net(layers)} is {got[i]:.12g}; the "
+                              f"exact distance min_j |z_j| / ||grad z_j||_2 is {want[i]:.12g}. Compute in float64."
+                              f"{_distance_hint(layers, x, got)}")
+
+
+def distance_inverse_n(distance_to_boundary) -> None:
+    """Check the mean distance to the boundary falls like 1/N: log-log slope in DIST_SLOPE_WINDOW for
+    hidden widths [w, w], w = 8..128 (N = 16..256), d_in 4, 3 nets x 128 points on the unit sphere."""
+    f = student(distance_to_boundary, "distance_to_boundary")
+    rng = np.random.default_rng(20260306)
+    ns, means = [], []
+    for w in (8, 16, 32, 64, 128):
+        values = []
+        for _ in range(3):
+            layers = O.he_layers(rng, 4, [w, w], bias_std=0.1)
+            x = O.random_unit(rng, (128, 4))
+            got = _distances(f(O.to_spec(layers), _t(x)), len(x), _describe_net(layers))
+            expect(bool(np.all(np.isfinite(got) & (got > 0))),
+                   f"distance_to_boundary should be positive and finite at random points of {_describe_net(layers)}.")
+            values.append(got)
+        ns.append(2 * w)
+        means.append(float(np.mean(values)))
+    slope = float(np.polyfit(np.log(ns), np.log(means), 1)[0])
+    lo, hi = DIST_SLOPE_WINDOW
+    expect(lo <= slope <= hi,
+           f"The mean distance to the nearest boundary should fall like 1/N (Hanin & Rolnick): log-log slope -1 "
+           f"over N = 16..256; measured {slope:.2f} (means {', '.join(f'{m:.3g}' for m in means)}).")

@@ -1,0 +1,228 @@
+r"""The regions graders, in process: the reference scores full marks, the stub scores zero, and
+each plausible mistake loses exactly the points of its own question, with a message that names
+the theory. (Whole notebooks through the sandbox: test_end_to_end.py.)
+
+A mistake replaces one or two notebook functions; a question whose checks never receive those
+names cannot change its score, so each mistake test checks that exactly one question receives
+them and grades that question (the reference's full marks on all of them are tested once)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from autograder.grading.engine import grade_namespace
+from tests.support import REPO, failures, master_cells, namespace_from, scores, solution_sources, with_replacement
+
+pytestmark = pytest.mark.regions
+
+ASSIGNMENT = "regions"
+
+
+@pytest.fixture(scope="module")
+def suite(suite_of):
+    return suite_of(ASSIGNMENT)
+
+
+def given_helpers() -> list:
+    """The notebook's given (non-solution) helper cells: random_relu_net and tri_net."""
+    return ["".join(c["source"]) for c in master_cells(ASSIGNMENT) if c["cell_type"] == "code"
+            and "".join(c["source"]).startswith("def random_relu_net")]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    setup, *solutions = solution_sources(ASSIGNMENT)
+    return namespace_from([setup] + given_helpers() + solutions, REPO / "solutions" / ASSIGNMENT)
+
+
+def test_reference_scores_full_marks(suite, reference):
+    """Check that the reference solution passes every rung of every question (8 points)."""
+    assert failures(suite, reference) == {}
+    assert sum(scores(suite, reference).values()) == suite.max_score == 8
+
+
+def test_stub_scores_zero_without_crashing(suite):
+    """Check that the student stub (all holes unfilled) scores 0 on every question."""
+    nb = json.loads((REPO / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    defs = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+            and "".join(c["source"]).lstrip().startswith("def ")]
+    stub = namespace_from(solution_sources(ASSIGNMENT)[:1] + defs, REPO / "assignments" / ASSIGNMENT)
+    assert set(scores(suite, stub).values()) == {0.0}
+    assert all("Did you replace the `...`" in m for m in failures(suite, stub).values())
+
+
+# -- helpers for the mistakes ---------------------------------------------------------------------
+F64 = torch.float64
+
+
+def _pieces(net, start, end, inclusive=False, tol=1e-10):
+    """Knots of the layer-by-layer split (the reference's method); with ``inclusive`` every zero
+    in a closed piece is a knot and duplicates are kept (zero-length pieces)."""
+    a = start.to(F64).reshape(1, -1)
+    b = end.to(F64).reshape(1, -1) - a
+    knots = torch.tensor([0.0, 1.0], dtype=F64)
+    for layer in net:
+        if isinstance(layer, nn.Linear):
+            a, b = a @ layer.weight.detach().to(F64).T + layer.bias.detach().to(F64), b @ layer.weight.detach().to(F64).T
+        elif isinstance(layer, nn.ReLU):
+            cross = -a / torch.where(b == 0, torch.ones_like(b), b)
+            lo, hi = knots[:-1, None], knots[1:, None]
+            hit = (b != 0) & ((cross >= lo) & (cross <= hi) if inclusive else (cross > lo + tol) & (cross < hi - tol))
+            new = torch.sort(torch.cat([knots, cross[hit]])).values
+            if not inclusive:
+                new = new[torch.cat([torch.tensor([True]), new[1:] - new[:-1] > tol])]
+            piece = (torch.searchsorted(knots, (new[:-1] + new[1:]) / 2, right=True) - 1).clamp(0, len(knots) - 2)
+            a, b, knots = a[piece], b[piece], new
+            on = (a + (knots[:-1] + knots[1:])[:, None] / 2 * b) > 0
+            a, b = a * on, b * on
+    return knots
+
+
+def count_grid_1000(ns):
+    pattern = ns["activation_pattern"]
+
+    def count(net, start, end):
+        t = torch.linspace(0, 1, 1000, dtype=F64)[:, None]
+        p = pattern(net, start.to(F64) + t * (end.to(F64) - start.to(F64)))
+        return 1 + int((p[1:] != p[:-1]).any(dim=1).sum())
+    return {"count_regions_1d": count}
+
+
+def count_distinct_patterns(ns):
+    """Distinct patterns at the breakpoints and midpoints: counts point-only patterns."""
+    pattern = ns["activation_pattern"]
+
+    def count(net, start, end):
+        knots = _pieces(net, start, end)
+        t = torch.sort(torch.cat([knots, (knots[:-1] + knots[1:]) / 2])).values[:, None]
+        p = pattern(net, start.to(F64) + t * (end.to(F64) - start.to(F64)))
+        return int(torch.unique(p, dim=0).shape[0])
+    return {"count_regions_1d": count}
+
+
+def count_without_last_relu(ns):
+    ref = ns["count_regions_1d"]
+    return {"count_regions_1d": lambda net, start, end: ref(nn.Sequential(*list(net)[:-2]), start, end)}
+
+
+def count_zero_length_pieces(ns):
+    return {"count_regions_1d": lambda net, start, end: len(_pieces(net, start, end, inclusive=True)) - 1}
+
+
+def _density(ns, segment, layers=None):
+    count, make = ns["count_regions_1d"], ns["random_relu_net"]
+
+    def density(widths, d_in, n_lines, seed):
+        gen = torch.Generator().manual_seed(int(seed))
+        total = 0.0
+        for _ in range(n_lines):
+            net = make(widths, d_in, gen)
+            start, end = segment(d_in, gen)
+            total += (count(net if layers is None else net[:layers], start, end) - 1) / sum(widths)
+        return total / n_lines
+    return {"region_density": density}
+
+
+def _orthonormal(d_in, gen, normalise=True):
+    x0 = torch.randn(d_in, generator=gen, dtype=F64)
+    x0 = x0 / x0.norm() if normalise else x0
+    u = torch.randn(d_in, generator=gen, dtype=F64)
+    u = u - (u @ x0) / (x0 @ x0) * x0
+    return x0, u / u.norm()
+
+
+def density_first_layer_only(ns):
+    def segment(d_in, gen):
+        x0, u = _orthonormal(d_in, gen)
+        return x0 - u, x0 + u
+    return _density(ns, segment, layers=2)
+
+
+def density_line_through_origin(ns):
+    """Hanin & Rolnick's set-up with zero biases: the segment from -u to u."""
+    def segment(d_in, gen):
+        _, u = _orthonormal(d_in, gen)
+        return -u, u
+    return _density(ns, segment)
+
+
+def density_x0_not_normalised(ns):
+    def segment(d_in, gen):
+        x0, u = _orthonormal(d_in, gen, normalise=False)
+        return x0 - u, x0 + u
+    return _density(ns, segment)
+
+
+def _distance(norm="l2", first_layer_only=False, weight_rows=False, keep_constant=False):
+    def distance(net, x):
+        h = x.to(F64)
+        jac = torch.eye(h.shape[1], dtype=F64).expand(h.shape[0], -1, -1)
+        best = torch.full((h.shape[0],), float("inf"), dtype=F64)
+        layers = list(net)[:2] if first_layer_only else list(net)
+        for layer in layers:
+            if isinstance(layer, nn.Linear):
+                w = layer.weight.detach().to(F64)
+                h, jac = h @ w.T + layer.bias.detach().to(F64), torch.einsum("ij,bjk->bik", w, jac)
+                rows = w.norm(dim=1).expand_as(h)
+            elif isinstance(layer, nn.ReLU):
+                g = rows if weight_rows else (jac.abs().sum(dim=2) if norm == "l1" else jac.norm(dim=2))
+                ratio = h.abs() / g if keep_constant else torch.where(g > 0, h.abs() / g, float("inf"))
+                best = torch.minimum(best, ratio.min(dim=1).values)
+                on = h > 0
+                h, jac = h * on, jac * on[:, :, None]
+        return best
+    return distance
+
+
+def pattern_missing_last_layer(ns):
+    ref = ns["activation_pattern"]
+    return {"activation_pattern": lambda net, x: ref(nn.Sequential(*list(net)[:-2]), x)}
+
+
+def pattern_with_output(ns):
+    ref = ns["activation_pattern"]
+
+    def pattern(net, x):
+        out = net(x.to(net[0].weight.dtype))
+        return torch.cat([ref(net, x), out > 0], dim=1)
+    return {"activation_pattern": pattern}
+
+
+MISTAKES = [
+    ("regions_q1", "exactly 0 is off", lambda ns: {"activation_pattern": lambda net, x: torch.cat(
+        [(net[:i](x) >= 0) for i in range(1, len(net)) if isinstance(net[i], nn.ReLU)], dim=1)}),
+    ("regions_q1", "last hidden Linear", pattern_missing_last_layer),
+    ("regions_q1", "output Linear has no ReLU", pattern_with_output),
+    ("regions_q1", "torch.bool", lambda ns: {"activation_pattern": lambda net, x: ns["activation_pattern"](net, x).float()}),
+    ("regions_q2", "grid", count_grid_1000),
+    ("regions_q2", "single point", count_distinct_patterns),
+    ("regions_q2", "after the last hidden Linear", count_without_last_relu),
+    ("regions_q2", "zero-length pieces", count_zero_length_pieces),
+    ("regions_q3", "first layer", density_first_layer_only),
+    ("regions_q3", "through the origin", density_line_through_origin),
+    ("regions_q3", "|x0| = |u| = 1", density_x0_not_normalised),
+    ("regions_q4", "||grad z||_1", lambda ns: {"distance_to_boundary": _distance(norm="l1")}),
+    ("regions_q4", "first layer's hyperplanes only", lambda ns: {"distance_to_boundary": _distance(first_layer_only=True)}),
+    ("regions_q4", "weight row", lambda ns: {"distance_to_boundary": _distance(weight_rows=True)}),
+    ("regions_q4", "zero gradient", lambda ns: {"distance_to_boundary": _distance(keep_constant=True)}),
+    ("regions_q4", "squared distance", lambda ns: {"distance_to_boundary": lambda net, x: ns["distance_to_boundary"](net, x) ** 2}),
+]
+
+
+@pytest.mark.parametrize("question, words, mistake", MISTAKES,
+                         ids=[f"{q}-{m.__name__ if m.__name__ != '<lambda>' else i}" for i, (q, _, m) in enumerate(MISTAKES)])
+def test_mistake_loses_exactly_its_question(suite, reference, question, words, mistake):
+    """Check that a plausible wrong answer loses its question's points, and only those, with a
+    message that names the theory."""
+    replacements = mistake(reference)
+    receiving = {q.name for q in suite.questions if any(set(c.params) & set(replacements) for c in q.cases)}
+    assert receiving == {question}
+    wrong = with_replacement(reference, **replacements)
+    only = dataclasses.replace(suite, questions=[q for q in suite.questions if q.name == question])
+    (result,) = grade_namespace(only, wrong)
+    assert result.score == 0.0 and result.max_score > 0
+    assert words in result.first_failure(), result.first_failure()
