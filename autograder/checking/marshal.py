@@ -11,6 +11,7 @@ student notebook that never imports torch never pays for it.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from typing import Any, Callable
 
@@ -119,6 +120,24 @@ def _build_sequential(spec: NetSpec) -> Any:
     return nn.Sequential(*modules)
 
 
+_PRISTINE: dict = {}
+
+
+def _pristine(name: str) -> Any:
+    """A private copy of course-library module ``name``, executed from its file the first time a
+    check needs it (after the notebook ran), so a notebook that patched ``shared.x.f`` in
+    ``sys.modules`` does not change what the checks call."""
+    if name not in _PRISTINE:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ImportError(f"no course-library module {name}")
+        copy_spec = importlib.util.spec_from_file_location(f"_gd_pristine_{name}", spec.origin)
+        module = importlib.util.module_from_spec(copy_spec)
+        copy_spec.loader.exec_module(module)
+        _PRISTINE[name] = module
+    return _PRISTINE[name]
+
+
 def unmarshal(value: Any, lookup: Callable[[Handle], Any]) -> Any:
     """Turn a check's argument into the object student code receives."""
     if isinstance(value, TensorArg):
@@ -132,7 +151,7 @@ def unmarshal(value: Any, lookup: Callable[[Handle], Any]) -> Any:
     if isinstance(value, NetSpec):
         return _build_sequential(value)
     if isinstance(value, LibraryCall):
-        module = importlib.import_module(value.module)
+        module = _pristine(value.module)
         args = [unmarshal(v, lookup) for v in value.args]
         kwargs = {k: unmarshal(v, lookup) for k, v in (value.kwargs or {}).items()}
         return getattr(module, value.function)(*args, **kwargs)

@@ -40,3 +40,17 @@ def test_library_call_refuses_modules_outside_shared():
     """Check that only the course library can be called."""
     with pytest.raises(ValueError):
         LibraryCall("os", "system", ("true",))
+
+
+def test_library_call_ignores_a_patched_course_module(dist_root):
+    """Check that a notebook which replaces shared.nets.count_params cannot change what a check's
+    LibraryCall computes (the call uses a private copy of the module loaded from its file)."""
+    box = Sandbox(SandboxOptions(str(dist_root("sawtooth") / "autograder" / "public"), default_sandbox_user())).start()
+    try:
+        patch = "import shared.nets\nshared.nets.count_params = lambda model: 999\n"
+        assert box.exec_cell(SOURCE + patch, 30)["ok"]
+        make_layer = student(box.resolve(["make_layer"])["make_layer"], "make_layer")
+        layer = make_layer(4)
+        assert make_layer.library(LibraryCall("shared.nets", "count_params", (layer.handle,))) == 15
+    finally:
+        box.close()

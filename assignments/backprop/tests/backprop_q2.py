@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "backprop_q2"
+points = 2
+
+@test_case(points=None, hidden=False)
+def test_forward_backward_J_keys(forward_backward_J):
+    from autograder.assignments.backprop.public import forward_backward_J_keys
+    forward_backward_J_keys(forward_backward_J)
+

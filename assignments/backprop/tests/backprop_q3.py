@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "backprop_q3"
+points = 3
+
+@test_case(points=None, hidden=False)
+def test_value_ops_run(Value):
+    from autograder.assignments.backprop.public import value_ops_run
+    value_ops_run(Value)
+
