@@ -19,14 +19,26 @@ def _texts(folder: Path) -> dict:
     return {str(p.relative_to(folder)): p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file()}
 
 
+def _solution_blocks(lines: list, size: int = 3) -> list:
+    return ["\n".join(lines[i:i + size]) for i in range(len(lines) - size + 1)]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_student_dist_contains_no_solution_code(dist_root, assignment):
-    """Check that no line of solution code appears in any file of the student handout."""
-    texts = _texts(dist_root(assignment) / "student")
+    """Check that no line of solution code appears in the handout's notebook, tests or the
+    assignment's own checks, and no run of 3 consecutive solution lines in the course library or
+    check framework it ships (a single common line such as `with torch.no_grad():` may be there)."""
+    student = dist_root(assignment) / "student"
     lines = solution_lines(assignment)
     assert lines, "the master notebook should have solution code"
-    leaks = [(line, name) for line in lines for name, text in texts.items() if line in text]
+    own = {n: t for n, t in _texts(student).items()
+           if n.endswith(".ipynb") or n.startswith(("tests/", f"autograder/assignments/{assignment}/"))}
+    leaks = [(line, name) for line in lines for name, text in own.items() if line in text]
     assert not leaks, leaks[:5]
+    library = {n: "\n".join(l.strip() for l in t.splitlines()) for n, t in _texts(student).items() if n not in own}
+    blocks = _solution_blocks(lines)
+    leaks = [(block, name) for block in blocks for name, text in library.items() if block in text]
+    assert not leaks, leaks[:3]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
