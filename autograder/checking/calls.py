@@ -96,7 +96,7 @@ class LocalFunction(StudentFunction):
 
 
 def _keep_local(obj: Any) -> Handle:
-    fn = LocalFunction(obj, type(obj).__name__)
+    fn = LocalFunction(obj, type(obj).__name__) if callable(obj) else None
     return Handle(type(obj).__name__, _short(obj), call=fn, ref=obj)
 
 

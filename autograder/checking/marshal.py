@@ -90,7 +90,7 @@ def marshal(obj: Any, keep: Callable[[Any], Handle], depth: int = 0) -> Any:
             return {k: marshal(v, keep, depth + 1) for k, v in list(obj.items())[:MAX_ITEMS]}
     if callable(obj):
         return keep(obj)
-    return Opaque(type(obj).__name__, _summary(obj))
+    return Opaque(type(obj).__name__, _summary(obj), keep(obj))
 
 
 def _build_sequential(spec: NetSpec) -> Any:
@@ -160,6 +160,8 @@ def unmarshal(value: Any, lookup: Callable[[Handle], Any]) -> Any:
         return lambda x: np.interp(np.asarray(x, dtype=np.float64), knots, values)
     if isinstance(value, Handle):
         return lookup(value)
+    if isinstance(value, Opaque) and value.handle is not None:
+        return lookup(value.handle)
     if isinstance(value, list):
         return [unmarshal(v, lookup) for v in value]
     if isinstance(value, tuple):

@@ -143,10 +143,12 @@ class NetSpec:
 
 @dataclass(frozen=True)
 class Opaque:
-    """A student value of a type the checks cannot inspect."""
+    """A student value of a type the checks cannot inspect (a DataLoader, an instance). Its
+    ``handle`` lets a check pass it back to student code or to a course-library call."""
 
     type_name: str
     summary: str
+    handle: Optional[Handle] = field(default=None, repr=False, compare=False)
 
 
 NONE_HINT = " Did you replace the `...` with your code and `return` the result?"

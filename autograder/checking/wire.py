@@ -63,7 +63,8 @@ def encode(value: Any, handle_id: Callable[[Handle], int]) -> Any:
         handle = None if value.handle is None else encode(value.handle, handle_id)
         return {"~": "net", "type": value.type_name, "layers": layers, "handle": handle}
     if isinstance(value, Opaque):
-        return {"~": "opaque", "type": value.type_name, "summary": value.summary}
+        handle = None if value.handle is None else encode(value.handle, handle_id)
+        return {"~": "opaque", "type": value.type_name, "summary": value.summary, "handle": handle}
     if isinstance(value, tuple):
         return {"~": "tuple", "items": [encode(v, handle_id) for v in value]}
     if isinstance(value, list):
@@ -104,7 +105,9 @@ def decode(obj: Any, make_handle: Callable[[int, str, str], Handle]) -> Any:
             handle = None if obj["handle"] is None else decode(obj["handle"], make_handle)
             return NetSpec(layers, str(obj["type"]), handle)
         if tag == "opaque":
-            return Opaque(str(obj["type"]), str(obj["summary"]))
+            handle = obj.get("handle")
+            return Opaque(str(obj["type"]), str(obj["summary"]),
+                          None if handle is None else decode(handle, make_handle))
         if tag == "tuple":
             return tuple(decode(v, make_handle) for v in obj["items"])
         if tag == "dict":

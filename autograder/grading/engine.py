@@ -44,6 +44,7 @@ class QuestionResult:
     max_score: float
     score: float
     rungs: list
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -180,6 +181,7 @@ def climb(question: Question, values_for: Callable[[Case], dict], seed: Callable
     """
     rungs = []
     failed = False
+    started = time.monotonic()
     for case in question.cases:
         if failed:
             rungs.append(RungResult(case.name, case.hidden, "not run"))
@@ -196,7 +198,8 @@ def climb(question: Question, values_for: Callable[[Case], dict], seed: Callable
             failed = True
             rungs.append(RungResult(case.name, case.hidden, "failed",
                                     f"The grader could not evaluate your answer ({type(exc).__name__}: {exc})."))
-    return QuestionResult(question.name, question.points, 0.0 if failed else question.points, rungs)
+    return QuestionResult(question.name, question.points, 0.0 if failed else question.points, rungs,
+                          time.monotonic() - started)
 
 
 def grade_namespace(suite: Suite, namespace: dict) -> list:

@@ -73,7 +73,8 @@ def table(report: Report) -> str:
     lines = [f"{report.assignment}: {report.submission}"]
     for q in report.questions:
         first = q.first_failure().splitlines()[0] if q.first_failure() else ""
-        lines.append(f"  {q.name:<{width}}  {_score(q.score):>5g} / {_score(q.max_score):<5g} {first[:100]}")
+        lines.append(f"  {q.name:<{width}}  {_score(q.score):>5g} / {_score(q.max_score):<5g} "
+                     f"{q.seconds:5.1f} s  {first[:100]}")
     lines.append(f"  {'total':<{width}}  {_score(report.score):>5g} / {_score(report.max_score):<5g} "
                  f"({report.seconds:.1f} s)")
     lines += [f"  note: {n}" for n in report.notes]

@@ -54,3 +54,26 @@ def test_library_call_ignores_a_patched_course_module(dist_root):
         assert make_layer.library(LibraryCall("shared.nets", "count_params", (layer.handle,))) == 15
     finally:
         box.close()
+
+
+
+def test_non_callable_results_can_be_passed_back(dist_root):
+    """Check that a non-callable student object (a range) comes back as Opaque with a handle, and
+    that passing it to another student function gives that function the object itself, locally and
+    through the sandbox."""
+    from autograder.checking import Opaque
+
+    source = "def make(n):\n    return range(n)\ndef total(items):\n    return sum(items)\n"
+    namespace: dict = {}
+    exec(source, namespace)
+    box = Sandbox(SandboxOptions(str(dist_root("sawtooth") / "autograder" / "public"), default_sandbox_user())).start()
+    try:
+        assert box.exec_cell(source, 30)["ok"]
+        remote = box.resolve(["make", "total"])
+        for make, total in ((student(namespace["make"], "make"), student(namespace["total"], "total")),
+                            (student(remote["make"], "make"), student(remote["total"], "total"))):
+            items = make(5)
+            assert isinstance(items, Opaque) and items.type_name == "range"
+            assert total(items) == 10
+    finally:
+        box.close()
