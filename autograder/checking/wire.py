@@ -26,7 +26,7 @@ class WireError(Exception):
 
 def _array_out(a: np.ndarray) -> str:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.save(buf, np.array(a, order="C"), allow_pickle=False)  # keeps 0-d arrays 0-d
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
