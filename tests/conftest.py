@@ -14,6 +14,18 @@ from autograder.packaging.build import build
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """torch on one thread, as in the grading sandbox: on a busy 2-core machine two threads make
+    small training runs several times slower, and one thread keeps them deterministic."""
+    import torch
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)
+
+
 @pytest.fixture(scope="session")
 def dist_root():
     """A fresh `make dist` output for the whole session, readable by the sandbox user."""

@@ -13,6 +13,8 @@ from autograder.grading.suite import Suite
 REPO = Path(__file__).resolve().parents[1]
 _BEGIN = re.compile(r"\s*#\s*BEGIN\s+SOLUTION", re.I)
 _END = re.compile(r"\s*#\s*END\s+SOLUTION", re.I)
+_BEGIN_TESTS = re.compile(r"\s*#\s*BEGIN\s+TESTS", re.I)
+_END_TESTS = re.compile(r"\s*#\s*END\s+TESTS", re.I)
 
 
 def master_cells(assignment: str) -> list:
@@ -20,16 +22,19 @@ def master_cells(assignment: str) -> list:
 
 
 def solution_sources(assignment: str) -> list:
-    """The setup cell (first code cell) and every code cell between raw BEGIN/END SOLUTION cells."""
-    cells, sources, inside = master_cells(assignment), [], False
-    for cell in cells:
+    """The code a student's finished notebook defines, in notebook order: the setup cell (first
+    code cell), given helper cells (outside test blocks, starting with ``def``/``class``), and
+    every code cell between raw BEGIN/END SOLUTION cells. Plot and demo cells are left out."""
+    sources, inside, in_tests = [], False, False
+    for cell in master_cells(assignment):
         text = "".join(cell["source"])
-        if cell["cell_type"] == "raw" and _BEGIN.match(text):
-            inside = True
-        elif cell["cell_type"] == "raw" and _END.match(text):
-            inside = False
-        elif cell["cell_type"] == "code" and (inside or not sources):
-            sources.append(text)
+        if cell["cell_type"] == "raw":
+            inside = bool(_BEGIN.match(text)) or (inside and not _END.match(text))
+            in_tests = bool(_BEGIN_TESTS.match(text)) or (in_tests and not _END_TESTS.match(text))
+        elif cell["cell_type"] == "code" and not in_tests:
+            given = text.lstrip().startswith(("def ", "class ", "@"))
+            if inside or given or not sources:
+                sources.append(text)
     return sources
 
 

@@ -25,16 +25,6 @@ from tests.support import REPO, failures, namespace_from, scores, solution_sourc
 ASSIGNMENT = "init"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Student code runs on one thread when grading; two threads on a shared 2-core machine make
-    small torch ops wait for each other (10x slower)."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
-
-
 @pytest.fixture(scope="module")
 def suite(suite_of):
     return suite_of(ASSIGNMENT)

@@ -1,5 +1,4 @@
-r"""Fixtures of the mimic tests: the `mimic` marker, one torch thread (as in grading; it also keeps
-training deterministic and the tests polite on a shared machine), and reference namespaces whose
+r"""Fixtures of the mimic tests: reference namespaces whose
 training functions are memoised, so that re-grading for each plausible mistake retrains only what
 the mistake changes."""
 from __future__ import annotations
@@ -13,18 +12,6 @@ import torch
 from tests.support import REPO, namespace_from, solution_sources
 
 ASSIGNMENT = "mimic"
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "mimic: the mimic assignment")
-
-
-@pytest.fixture(scope="package", autouse=True)
-def one_thread():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
 
 
 _RESULTS: dict = {}

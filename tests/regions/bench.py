@@ -58,12 +58,11 @@ def bench_counting(min_gap: float = 1e-6, max_points: int = 1 << 23, verbose: bo
         import torch  # the notebook's solution, if torch is installed
 
         from autograder.checking.marshal import _build_sequential
-        from tests.regions.test_graders import ASSIGNMENT, given_helpers
+        from tests.regions.test_graders import ASSIGNMENT
         from tests.support import REPO, namespace_from, solution_sources
 
         torch.set_num_threads(1)
-        setup, *solutions = solution_sources(ASSIGNMENT)
-        ns = namespace_from([setup] + given_helpers() + solutions, REPO / "solutions" / ASSIGNMENT)
+        ns = namespace_from(solution_sources(ASSIGNMENT), REPO / "solutions" / ASSIGNMENT)
         net = _build_sequential(O.to_spec(layers))
         ts, te = torch.tensor(start), torch.tensor(end)
         got, t_torch = _timed(lambda: ns["count_regions_1d"](net, ts, te))

@@ -27,16 +27,9 @@ def suite(suite_of):
     return suite_of(ASSIGNMENT)
 
 
-def given_helpers() -> list:
-    """The notebook's given (non-solution) helper cells: random_relu_net and tri_net."""
-    return ["".join(c["source"]) for c in master_cells(ASSIGNMENT) if c["cell_type"] == "code"
-            and "".join(c["source"]).startswith("def random_relu_net")]
-
-
 @pytest.fixture(scope="module")
 def reference():
-    setup, *solutions = solution_sources(ASSIGNMENT)
-    return namespace_from([setup] + given_helpers() + solutions, REPO / "solutions" / ASSIGNMENT)
+    return namespace_from(solution_sources(ASSIGNMENT), REPO / "solutions" / ASSIGNMENT)
 
 
 def test_reference_scores_full_marks(suite, reference):
