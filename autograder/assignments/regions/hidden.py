@@ -277,7 +277,7 @@ def count_sawtooth_net(count_regions_1d) -> None:
         layers = O.tri_layers(n)
         got = f(O.to_spec(layers), _t([lo]), _t([hi]))
         _expect_count(got, layers, [lo], [hi], want, f"the tri-net with {n} hidden layers on [{lo}, {hi}]",
-                      f"Depth buys exponentially many regions here: every layer doubles them (on [0, 1]; "
+                      "Depth buys exponentially many regions here: every layer doubles them (on [0, 1]; "
                       f"outside it the net is constant, giving one more region on each side). Inside, "
                       f"pre-activations such as 2 tri(x) touch 0 at the ends of pieces without changing sign.")
 
