@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -54,11 +53,28 @@ def _run_autograder(zip_path: Path, notebook: Path) -> tuple:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main() -> int:
-    from autograder.grading.engine import grade
-    from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
-    from autograder.grading.suite import load_suite
+_GRADE_ONE = r"""
+import json, resource, sys
+from pathlib import Path
+from autograder.grading.engine import grade
+from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
+from autograder.grading.suite import load_suite
+source, notebook = Path(sys.argv[1]), Path(sys.argv[2])
+report = grade(load_suite(source / "private"), notebook, SandboxOptions(str(source / "public"), default_sandbox_user()))
+print(json.dumps({"score": report.score, "max": report.max_score, "seconds": report.seconds,
+                  "worker_mb": report.worker_peak_mb, "torch": "torch" in sys.modules,
+                  "grader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
+
+def _grade_locally(source: Path, notebook: Path) -> dict:
+    """Grade in a fresh process (as one Gradescope run would) and return its figures."""
+    out = subprocess.run([sys.executable, "-c", _GRADE_ONE, str(source), str(notebook)], cwd=REPO,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
     assignments = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
     print(f"make venv (up to date):        {_timed(['make', '-s', 'venv']):6.1f} s")
     print(f"pip install into existing venv: {_timed([sys.executable, '-m', 'pip', 'install', '-q', '-r', 'requirements/dev.txt', '-c', 'requirements/constraints.txt'], stderr=subprocess.DEVNULL):6.1f} s")
@@ -68,20 +84,24 @@ def main() -> int:
     print(f"import baseline of the torch build here: torch {torch_here:.0f} MB, with torchvision {vision_here:.0f} MB")
     print()
     extras = []
-    print(f"{'assignment':<14}{'local':>8}{'run_autograder':>16}{'score':>8}{'worker peak':>13}{'on CPU build':>14}")
+    print(f"{'assignment':<14}{'local':>8}{'run_autograder':>16}{'score':>8}{'grader peak':>13}"
+          f"{'worker peak':>13}{'on CPU build':>14}")
     for a in assignments:
         source = REPO / "dist" / a / "autograder"
         notebook = REPO / "solutions" / a / f"{a}.ipynb"
-        suite = load_suite(source / "private")
-        report = grade(suite, notebook, SandboxOptions(str(source / "public"), default_sandbox_user()))
+        local = _grade_locally(source, notebook)
         gs_seconds, gs_score = _run_autograder(REPO / "dist" / a / "autograder.zip", notebook)
         uses_vision = "torchvision" in notebook.read_text()
         here, cpu = (vision_here, CPU_BASELINE_MB["torchvision"]) if uses_vision else (torch_here, CPU_BASELINE_MB["torch"])
-        estimate = report.worker_peak_mb - here + cpu
-        print(f"{a:<14}{report.seconds:>7.1f}s{gs_seconds:>15.1f}s{report.score:>5g}/{report.max_score:<3g}"
-              f"{report.worker_peak_mb:>10.0f} MB{estimate:>11.0f} MB")
-        assert gs_score == report.score, "run_autograder and the local grade disagree"
+        estimate = local["worker_mb"] - here + cpu
+        print(f"{a:<14}{local['seconds']:>7.1f}s{gs_seconds:>15.1f}s{local['score']:>5g}/{local['max']:<3g}"
+              f"{local['grader_mb']:>10.0f} MB{local['worker_mb']:>10.0f} MB{estimate:>11.0f} MB"
+              + ("  (grader imported torch!)" if local["torch"] else ""))
+        assert gs_score == local["score"], "run_autograder and the local grade disagree"
         extras.append(a)
+    print("\ngrader peak: the trusted grading process (never imports torch); worker peak: the process that ran the"
+          "\nnotebook; on CPU build: the worker's figure with this torch build's import baseline replaced by the CPU"
+          "\nbuild's (Gradescope). A Gradescope run needs about grader + worker (CPU build).")
     for a in extras:
         try:
             extra = importlib.import_module(f"tests.{a}.bench")
@@ -89,8 +109,6 @@ def main() -> int:
             continue
         print(f"\n{a}: tests/{a}/bench.py")
         extra.main()
-    grader_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\ntrusted grading process (this one, no torch): peak {grader_mb:.0f} MB")
     return 0
 
 

@@ -167,6 +167,7 @@ class _Run:
         if not self.sandbox.alive:
             self.boot()
             self.sandbox.deadline = time.monotonic() + self.limits.question_s
+        self.sandbox.forget()  # handles are per rung: free what earlier rungs received
         return self.sandbox.resolve(case.params)
 
     def _seed(self, question: Question) -> Callable[[Case], None]:

@@ -184,6 +184,10 @@ class Sandbox:
     def seed(self, seed: int) -> None:
         self.request({"op": "seed", "seed": seed}, self._service_timeout())
 
+    def forget(self) -> None:
+        """Free the objects the worker keeps for earlier handles (they become invalid)."""
+        self.request({"op": "forget"}, self._service_timeout())
+
     def resolve(self, names: list) -> dict:
         reply = self.request({"op": "resolve", "names": list(names)}, self._service_timeout())
         return {name: self._decode(value) for name, value in reply.get("values", {}).items()}

@@ -15,12 +15,14 @@ Operations (one reply per request):
 * ``call {target, args, kwargs, timeout}``  call a handle -> ``{ok, value}`` or ``{ok: False, error...}``
 * ``library {call, timeout}``       evaluate a LibraryCall (shared.* only) -> ``{ok, value}``
 * ``seed {seed}``                   seed random/numpy/torch
+* ``forget``                        drop all handles (between rungs)
 
 The soft time bound is a SIGALRM that raises :class:`GradingTimeout` inside the student's code;
 the grading process also enforces a hard bound by killing this process's session.
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -70,10 +72,12 @@ class Worker:
         self.shell = InteractiveShell.instance()
         self.shell.system = lambda cmd: print(f"[grading] shell command skipped: !{cmd}")
         self.objects: dict = {}
+        self.next_id = 0
 
     # -- handles -----------------------------------------------------------------------------
     def keep(self, obj: Any) -> Handle:
-        ident = len(self.objects) + 1
+        self.next_id += 1
+        ident = self.next_id
         self.objects[ident] = obj
         try:
             summary = repr(obj)[:80]
@@ -127,6 +131,12 @@ class Worker:
         except BaseException as exc:
             return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000], "where": ""}
         return {"ok": True, "value": self._encode(marshal(result, self.keep))}
+
+    def op_forget(self, msg: dict) -> dict:
+        """Drop every handle (the checks of the next rung resolve names afresh), freeing memory."""
+        self.objects.clear()
+        gc.collect()
+        return {"ok": True}
 
     def op_seed(self, msg: dict) -> dict:
         from shared.seeding import seed_everything
