@@ -10,6 +10,7 @@ import pytest
 
 from autograder.grading.suite import load_suite
 from autograder.packaging.build import build
+from tests.support import reference_namespace
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -45,3 +46,20 @@ def dist_root():
 @pytest.fixture(scope="session")
 def suite_of(dist_root):
     return lambda assignment: load_suite(dist_root(assignment) / "autograder" / "private")
+
+
+def _assignment_of(request) -> str:
+    """The assignment a test module belongs to: its package, tests/<assignment>/."""
+    return request.module.__name__.split(".")[1]
+
+
+@pytest.fixture(scope="module")
+def suite(request, suite_of):
+    """The built suite of the test module's assignment."""
+    return suite_of(_assignment_of(request))
+
+
+@pytest.fixture(scope="module")
+def reference(request):
+    """The reference solution of the test module's assignment, in a fresh namespace."""
+    return reference_namespace(_assignment_of(request))

@@ -70,6 +70,11 @@ def namespace_from(sources: list, folder: Path) -> dict:
     return namespace
 
 
+def reference_namespace(assignment: str) -> dict:
+    """The reference solution of ``assignment`` executed in a fresh namespace, as a kernel would."""
+    return namespace_from(solution_sources(assignment), REPO / "solutions" / assignment)
+
+
 def scores(suite: Suite, namespace: dict) -> dict:
     """Question name -> score, graded in process."""
     return {q.name: q.score for q in grade_namespace(suite, namespace)}

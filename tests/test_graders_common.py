@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.support import REPO, failures, namespace_from, scores, solution_sources
+from tests.support import REPO, failures, namespace_from, reference_namespace, scores, solution_sources
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 
@@ -16,7 +16,7 @@ ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb
 def test_reference_passes_every_rung(suite_of, assignment):
     """Check that the reference solution gets every point, in process."""
     suite = suite_of(assignment)
-    reference = namespace_from(solution_sources(assignment), REPO / "solutions" / assignment)
+    reference = reference_namespace(assignment)
     assert failures(suite, reference) == {}
     assert sum(scores(suite, reference).values()) == suite.max_score > 0
 

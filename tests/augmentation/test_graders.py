@@ -27,16 +27,6 @@ ASSIGNMENT = "augmentation"
 
 
 @pytest.fixture(scope="module")
-def suite(suite_of):
-    return suite_of(ASSIGNMENT)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return namespace_from(solution_sources(ASSIGNMENT), REPO / "solutions" / ASSIGNMENT)
-
-
-@pytest.fixture(scope="module")
 def full(suite, reference):
     return scores(suite, reference)
 

@@ -19,19 +19,9 @@ from torch import nn
 
 from autograder.assignments.init import hidden
 from autograder.grading.suite import Suite
-from tests.support import REPO, failures, namespace_from, scores, solution_sources, with_replacement
+from tests.support import failures, scores, with_replacement
 
 ASSIGNMENT = "init"
-
-
-@pytest.fixture(scope="module")
-def suite(suite_of):
-    return suite_of(ASSIGNMENT)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return namespace_from(solution_sources(ASSIGNMENT), REPO / "solutions" / ASSIGNMENT)
 
 
 @pytest.mark.parametrize("a", [0.0, 0.01, 0.1, 0.2, 1 / 3, 0.5, 0.75, 1.0, 2.0])

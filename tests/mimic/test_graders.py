@@ -13,15 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tests.mimic.conftest import ASSIGNMENT, reference_with
+from tests.mimic.conftest import reference_with
 from tests.support import failures, scores
 
 pytestmark = pytest.mark.mimic
-
-
-@pytest.fixture(scope="module")
-def suite(suite_of):
-    return suite_of(ASSIGNMENT)
 
 
 # -- plausible mistakes --------------------------------------------------------------------------

@@ -14,21 +14,11 @@ import torch
 from torch import nn
 
 from autograder.grading.engine import grade_namespace
-from tests.support import REPO, namespace_from, solution_sources, with_replacement
+from tests.support import with_replacement
 
 pytestmark = pytest.mark.regions
 
 ASSIGNMENT = "regions"
-
-
-@pytest.fixture(scope="module")
-def suite(suite_of):
-    return suite_of(ASSIGNMENT)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return namespace_from(solution_sources(ASSIGNMENT), REPO / "solutions" / ASSIGNMENT)
 
 
 # -- helpers for the mistakes ---------------------------------------------------------------------

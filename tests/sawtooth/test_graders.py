@@ -8,21 +8,11 @@ import pytest
 import torch
 from torch import nn
 
-from tests.support import REPO, failures, namespace_from, scores, solution_sources, with_replacement
+from tests.support import failures, scores, with_replacement
 
 pytestmark = pytest.mark.sawtooth
 
 ASSIGNMENT = "sawtooth"
-
-
-@pytest.fixture(scope="module")
-def suite(suite_of):
-    return suite_of(ASSIGNMENT)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return namespace_from(solution_sources(ASSIGNMENT), REPO / "solutions" / ASSIGNMENT)
 
 
 # -- plausible mistakes: (question, expected words in the message, replacements) ----------------
