@@ -74,28 +74,29 @@ def mean_std_types(channel_mean_std) -> None:
                f"{name} should be a float tensor, got {value.dtype}.")
 
 
+def _transform_output(factory, name: str) -> None:
+    """``name(mean, std, size)`` maps uint8 (3, H, W) images to float32 (3, size, size):
+    32 -> 32, 48 -> 32, 32 -> 24."""
+    f = student(factory, name)
+    for (height, size) in ((32, 32), (48, 32), (32, 24)):
+        what = f"{name}(mean, std, size={size})"
+        transform = transform_callable(f(*mean_std_args(), size=size), what)
+        out = apply_transform(transform, plain_image(height, height), what)
+        expect_image_shape(out, (3, size, size), f"{what} applied to a ({3}, {height}, {height}) image")
+
+
 # -- augmentation_q2: train_transform -----------------------------------------------------------
 def train_transform_output(train_transform) -> None:
     """Check that train_transform(mean, std, size) maps uint8 (3, H, W) images to float32
     (3, size, size): 32 -> 32, 48 -> 32, 32 -> 24."""
-    f = student(train_transform, "train_transform")
-    for (height, size) in ((32, 32), (48, 32), (32, 24)):
-        what = f"train_transform(mean, std, size={size})"
-        transform = transform_callable(f(*mean_std_args(), size=size), what)
-        out = apply_transform(transform, plain_image(height, height), what)
-        expect_image_shape(out, (3, size, size), f"{what} applied to a ({3}, {height}, {height}) image")
+    _transform_output(train_transform, "train_transform")
 
 
 # -- augmentation_q3: eval_transform ------------------------------------------------------------
 def eval_transform_output(eval_transform) -> None:
     """Check that eval_transform(mean, std, size) maps uint8 (3, H, W) images to float32
     (3, size, size): 32 -> 32, 48 -> 32, 32 -> 24."""
-    f = student(eval_transform, "eval_transform")
-    for (height, size) in ((32, 32), (48, 32), (32, 24)):
-        what = f"eval_transform(mean, std, size={size})"
-        transform = transform_callable(f(*mean_std_args(), size=size), what)
-        out = apply_transform(transform, plain_image(height, height), what)
-        expect_image_shape(out, (3, size, size), f"{what} applied to a ({3}, {height}, {height}) image")
+    _transform_output(eval_transform, "eval_transform")
 
 
 # -- augmentation_q4: make_loaders --------------------------------------------------------------
