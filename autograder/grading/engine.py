@@ -227,12 +227,9 @@ def grade(suite: Suite, submission_path: Path, options: SandboxOptions) -> Repor
     run = _Run(suite, submission, options)
     try:
         run.boot()
-        for question in suite.questions:
-            try:
-                report.questions.append(run.grade_question(question))
-            except WorkerDied as exc:  # restarting failed for good
-                report.questions.append(_zero(question, str(exc)))
-    except WorkerDied as exc:
+        for question in suite.questions:  # a worker lost during a question costs that question only
+            report.questions.append(run.grade_question(question))
+    except WorkerDied as exc:  # the notebook itself could not be run (too many restarts)
         report.questions += [_zero(q, str(exc)) for q in suite.questions[len(report.questions):]]
     finally:
         run.close()

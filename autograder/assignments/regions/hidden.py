@@ -278,8 +278,8 @@ def count_sawtooth_net(count_regions_1d) -> None:
         got = f(O.to_spec(layers), _t([lo]), _t([hi]))
         _expect_count(got, layers, [lo], [hi], want, f"the tri-net with {n} hidden layers on [{lo}, {hi}]",
                       "Depth buys exponentially many regions here: every layer doubles them (on [0, 1]; "
-                      f"outside it the net is constant, giving one more region on each side). Inside, "
-                      f"pre-activations such as 2 tri(x) touch 0 at the ends of pieces without changing sign.")
+                      "outside it the net is constant, giving one more region on each side). Inside, "
+                      "pre-activations such as 2 tri(x) touch 0 at the ends of pieces without changing sign.")
 
 
 def count_random_nets(count_regions_1d) -> None:
