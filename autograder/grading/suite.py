@@ -55,6 +55,7 @@ class Suite:
     questions: list
     limits: Limits = field(default_factory=Limits)
     hidden_visibility: str = "after_published"
+    show_hidden_status: bool = True   # each question's hidden pass/fail visible at submission time
 
     @property
     def max_score(self) -> float:
@@ -109,4 +110,4 @@ def load_suite(source: Path) -> Suite:
     order += sorted((q for q in questions if q not in order), key=_natural_key)
     limits = Limits(**meta.get("limits", {}))
     return Suite(meta["assignment"], meta["notebook"], [questions[q] for q in order], limits,
-                 meta.get("hidden_visibility", "after_published"))
+                 meta.get("hidden_visibility", "after_published"), bool(meta.get("show_hidden_status", True)))
