@@ -51,5 +51,6 @@ def _going_deeper_setup(name, otter_requirement):
     return {"nb_path": notebook, "tests_dir": str(tests)}
 
 
+_course_paths = _going_deeper_setup("__ASSIGNMENT__", "__OTTER_REQUIREMENT__")
 import otter
-grader = otter.Notebook(**_going_deeper_setup("__ASSIGNMENT__", "__OTTER_REQUIREMENT__"))
+grader = otter.Notebook(**_course_paths)
