@@ -66,9 +66,12 @@ def written_answers_html(notebook_path: Path, out_path: Path, title: str) -> Opt
     cells = written_cells(notebook)
     if not cells:
         return None
-    heading = nbformat.v4.new_markdown_cell(f"# {html.escape(title)}")
-    page = nbformat.v4.new_notebook(cells=[heading] + [nbformat.from_dict(c) for c in cells],
-                                    metadata=notebook.get("metadata", {}))
+    page_cells = [nbformat.v4.new_markdown_cell(f"# {html.escape(title)}")]
+    for cell in cells:
+        if "otter_answer_cell" in cell.get("metadata", {}).get("tags", []):
+            page_cells.append(nbformat.v4.new_markdown_cell("---\n**Answer:**"))
+        page_cells.append(nbformat.from_dict(cell))
+    page = nbformat.v4.new_notebook(cells=page_cells, metadata=notebook.get("metadata", {}))
     exporter = HTMLExporter()
     exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(page, resources={"metadata": {"name": title}})
