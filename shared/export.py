@@ -114,7 +114,7 @@ def export_submission(grader: Any, assignment: str, folder: Optional[os.PathLike
     """
     if os.environ.get("GD_GRADING"):
         return None
-    code, written = f"**{assignment}**", f"**{assignment} (written)**"
+    code, written = f'"{assignment}"', f'"{assignment} (written)"'
     if _on_colab():
         print(f"On Colab: File > Download > Download .ipynb, and upload that file to the Gradescope "
               f"assignment {code}. Written answers: File > Print > Save as PDF, and upload the PDF to {written}.")

@@ -104,9 +104,11 @@ NOTE_LIMIT = 160   # characters of a question's first failing message kept in th
 
 
 def lost_reasons(report: Report) -> list:
-    """``<question>: <first failing message, first line, shortened>`` for each question not passed."""
+    """``<question>: <first failing message, first line, shortened>`` for each question not passed,
+    except where that message is a note of the whole submission (an unreadable file: said once)."""
+    said = {note.strip() for note in report.notes}
     return [f"{q.name}: {first_line(q.first_failure(), NOTE_LIMIT) or 'no points'}"
-            for q in report.questions if not q.passed]
+            for q in report.questions if not q.passed and q.first_failure().strip() not in said]
 
 
 def table(report: Report) -> str:

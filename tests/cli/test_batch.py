@@ -29,6 +29,13 @@ def test_csv_notes_say_why_each_question_was_lost():
                     "Cell 7 (In [3]) ran longer than 60 s and was interrupted."]
 
 
+def test_csv_notes_say_an_unreadable_file_once():
+    """Check that a submission that could not be read gets its reason once, not once per question."""
+    problem = "Could not read the submission as a Jupyter notebook: Expecting value"
+    broken = reports.report("x.ipynb", {name: problem for name, _ in reports.QUESTIONS}, notes=[problem])
+    assert _rows(csv_text([broken], ["demo_q1", "demo_q2", "demo_q3"]))["x.ipynb"]["notes"] == problem
+
+
 def test_csv_notes_are_shortened():
     """Check that a long first failing message is cut to NOTE_LIMIT characters with an ellipsis."""
     long = reports.report("x.ipynb", {"demo_q1": "word " * 200})

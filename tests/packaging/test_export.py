@@ -84,7 +84,7 @@ def test_export_without_latex_puts_readable_written_answers_in_the_zip(finished,
     assert ANSWERS[0] in text and ANSWERS[1] in text
     assert "def leaky_relu_gain" not in text and "grader.check" not in text
     assert "BEGIN QUESTION" not in page
-    assert archive.name in printed and "**init (written)**" in printed and "print it to a PDF" in printed
+    assert archive.name in printed and '"init (written)"' in printed and "print it to a PDF" in printed
     submission = load_submission(archive, "init.ipynb")
     assert submission.problem is None and submission.path.endswith(":init.ipynb") and submission.cells
 
