@@ -158,7 +158,8 @@ def update_csv(csv_path: Path, reports: list, question: str, order: list) -> lis
         row[column] = str(_score(result.score))
         row[total] = str(_score(float(row[total] or 0.0) - old + result.score))
         if notes is not None:
-            reason = None if result.passed else lost_reasons(dataclasses.replace(report, questions=[result]))[0]
+            reasons = lost_reasons(dataclasses.replace(report, questions=[result]))
+            reason = reasons[0] if reasons else None   # None: passed, or said once in the notes
             row[notes] = " | ".join(_with_reason(_note_entries(row[notes]), question, reason, order))
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)

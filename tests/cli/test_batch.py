@@ -146,6 +146,18 @@ def test_regrade_keeps_question_order_in_notes(graded):
     assert notes[2].startswith("Cell 7 (In [3])")
 
 
+def test_regrade_of_an_unreadable_submission(tmp_path):
+    """Check that regrading a file that cannot be read keeps its row: zero for the question and its
+    reason said once in the notes (not as a question note)."""
+    problem = "Could not read the submission as a Jupyter notebook: Expecting value"
+    broken = reports.report("subs/x.ipynb", {name: problem for name, _ in reports.QUESTIONS}, notes=[problem])
+    out = tmp_path / "grades.csv"
+    batch.write_batch([broken], reports.suite(), out)
+    before = out.read_text()
+    assert batch.regrade_batch([reports.only(broken, "demo_q2")], reports.suite(), out, "demo_q2") == []
+    assert out.read_text() == before
+
+
 def test_regrade_results_json(tmp_path):
     """Check that a one-notebook regrade replaces that question's tests in results.json and
     recomputes the score and the summary line."""
