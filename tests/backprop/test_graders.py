@@ -87,6 +87,13 @@ MISTAKES = [
     ("backprop_q4", "the value of v1", "rsub_reversed", [("return Value.lift(other) + (-self)", "return self - other")]),
     ("backprop_q4", "d cos(a)/da = -sin(a)", "cos_rule_sign",
      [("self.grad -= math.sin(self.data) * out.grad", "self.grad += math.sin(self.data) * out.grad")]),
+    ("backprop_q4", "derivative at 0 as 0", "relu_derivative_one_at_zero",
+     [("(1.0 if self.data > 0 else 0.0) * out.grad", "(1.0 if self.data >= 0 else 0.0) * out.grad")]),
+    ("backprop_q4", "must not overflow", "sigmoid_one_formula_overflows",
+     [("s = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))",
+       "s = 1.0 / (1.0 + math.exp(-z))")]),
+    ("backprop_q4", "must not overflow", "sigmoid_stable_branches_swapped",
+     [("if z >= 0 else math.exp(z)", "if z < 0 else math.exp(z)")]),
     # q5: gradient norms
     ("backprop_q5", "right order", "norms_output_first",
      [("for layer in net if isinstance(layer, nn.Linear)]", "for layer in net if isinstance(layer, nn.Linear)][::-1]")]),
@@ -100,6 +107,12 @@ MISTAKES = [
      [('nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")', "nn.init.xavier_normal_(linear.weight)")]),
     ("backprop_q5", "default init", "he_for_default",
      [('        if init == "he":', '        if True:')]),
+    ("backprop_q5", "none after the last", "activation_after_the_last_layer",
+     [("        if index < depth - 1:\n", "        if True:\n")]),
+    ("backprop_q5", "a sum instead of the mean", "loss_summed",
+     [("((net(inputs) - targets) ** 2).mean()", "((net(inputs) - targets) ** 2).sum()")]),
+    ("backprop_q5", "((net(x) - y) ** 2).mean()", "absolute_error_loss",
+     [("((net(inputs) - targets) ** 2).mean()", "(net(inputs) - targets).abs().mean()")]),
     # q6: one autoencoder stage
     ("backprop_q6", "ALL the codes", "loss_of_last_minibatch",
      [("        losses.append(full_loss())", "        losses.append(float(loss))")]),
@@ -114,6 +127,10 @@ MISTAKES = [
     ("backprop_q6", "Train encoder AND decoder", "plain_sgd",
      [("torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-2)",
        "torch.optim.SGD([*encoder.parameters(), *decoder.parameters()], lr=1e-2)")]),
+    ("backprop_q6", "every example once", "last_partial_minibatch_dropped",
+     [("for start in range(0, n, 64):", "for start in range(0, n - 63, 64):")]),
+    ("backprop_q6", "no empty minibatch", "empty_minibatch_stepped",
+     [("for start in range(0, n, 64):", "for start in range(0, n + 64, 64):")]),
     # q7: the stack
     ("backprop_q7", "never change earlier layers", "stack_retrained_end_to_end",
      [("        layers += list(encoder)\n",
@@ -128,6 +145,9 @@ MISTAKES = [
     ("backprop_q7", "seed + s", "one_seed_for_the_whole_stack",
      [("encoder, _, _ = train_autoencoder_layer(codes, width, epochs, seed + stage)",
        "encoder, _, _ = train_autoencoder_layer(codes, width, epochs, seed + 1)")]),
+    ("backprop_q7", "uses the seed seed + s", "stage_seeds_counting_down",
+     [("train_autoencoder_layer(codes, width, epochs, seed + stage)",
+       "train_autoencoder_layer(codes, width, epochs, seed - stage)")]),
     ("backprop_q7", "(Linear, Sigmoid) x 2", "only_the_last_encoder",
      [("return nn.Sequential(*layers)  # every stage's encoder, in order", "return nn.Sequential(*encoder)")]),
     ("backprop_q7", "seed + s", "untrained_layers_returned",
@@ -148,6 +168,8 @@ MISTAKES = [
     ("backprop_q8", "returned the encoder object", "head_appended_to_the_encoder",
      [("    model = nn.Sequential(*body, nn.Linear(width, 10))\n",
        "    model = encoder\n    model.append(nn.Linear(width, 10))\n")]),
+    ("backprop_q8", "every example once", "last_partial_minibatch_dropped",
+     [("for start in range(0, n_labels, 32):", "for start in range(0, n_labels - 31, 32):")]),
 ]
 
 

@@ -142,15 +142,16 @@ OP_PROGRAMS = [
 ]
 
 
-def run_value_program(Value, inputs, program, backward: bool = True) -> dict:
-    """Run ``program`` with the student's Value class on the student side; fail with the step's error."""
+def run_value_program(Value, inputs, program, backward: bool = True, hint: str = "") -> dict:
+    """Run ``program`` with the student's Value class on the student side; fail with the step's error
+    (and ``hint``)."""
     f = student(Value, "Value")
     result = f.library(LibraryCall(LAB, "run_program", (Value, list(inputs), [tuple(s) for s in program]),
                                    {"backward": backward}))
     expect(isinstance(result, dict) and "ok" in result,
            f"shared.backprop_lab.run_program returned {describe(result)} (was shared/ modified?)")
     if not result["ok"]:
-        raise CheckFailed(f"Building a graph with your Value class failed: {result['error']}")
+        raise CheckFailed(f"Building a graph with your Value class failed: {result['error']}" + hint)
     return result
 
 
