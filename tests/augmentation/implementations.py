@@ -333,7 +333,7 @@ def _subset(ns, root, per_class):
 def gap_by_hand(ns):
     """No DataLoader, no train_classifier: randperm batches, the augmentation applied inside the loop,
     Adam by hand, accuracies counted by hand; the model seeded with 7 * seed + 3."""
-    def augmentation_gap(root, seeds, per_class=15, epochs=20, hidden=32, lr=5e-3, batch_size=15):
+    def augmentation_gap(root, seeds, per_class=15, epochs=15, hidden=32, lr=5e-3, batch_size=15):
         root = Path(root)
         raw, picks = _subset(ns, root, per_class)
         mean, std = ns["channel_mean_std"](raw)
@@ -373,7 +373,7 @@ def gap_by_hand(ns):
 def gap_precomputed(ns):
     """Every epoch's augmented copies drawn up front (augmented run first), numpy shuffling,
     train_classifier on a list of prepared batches, evaluate for the accuracies."""
-    def augmentation_gap(root, seeds, per_class=15, epochs=20, hidden=32, lr=5e-3, batch_size=15):
+    def augmentation_gap(root, seeds, per_class=15, epochs=15, hidden=32, lr=5e-3, batch_size=15):
         root = Path(root)
         raw, picks = _subset(ns, root, per_class)
         mean, std = ns["channel_mean_std"](raw)
@@ -414,7 +414,7 @@ def gap_precomputed(ns):
 def gap_imagefolder(ns):
     """ImageFolder with the transforms, Subset of the first images, decoded on every access
     (slower, the plainest reading of the prompt)."""
-    def augmentation_gap(root, seeds, per_class=15, epochs=20, hidden=32, lr=5e-3, batch_size=15):
+    def augmentation_gap(root, seeds, per_class=15, epochs=15, hidden=32, lr=5e-3, batch_size=15):
         root = Path(root)
         raw, picks = _subset(ns, root, per_class)
         mean, std = ns["channel_mean_std"](raw)

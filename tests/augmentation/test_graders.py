@@ -269,7 +269,7 @@ def gap_variant(val_aug=False, seeding="each", plain_aug=False, aug_aug=True, sw
     def factory(ns):
         DataLoader, TensorDataset = ns["DataLoader"], ns["TensorDataset"]
 
-        def augmentation_gap(root, seeds, per_class=15, epochs=20, hidden=32, lr=5e-3, batch_size=15):
+        def augmentation_gap(root, seeds, per_class=15, epochs=15, hidden=32, lr=5e-3, batch_size=15):
             root = ns["Path"](root)
             mean, std = ns["channel_mean_std"](ns["raw_dataset"]("train", root))
             plain, augment = ns["eval_transform"](mean, std), ns["train_transform"](mean, std)

@@ -82,9 +82,13 @@ LOADER_BATCH = 32
 # untrained or not-stepping model stays near it.
 TRAIN_EPOCHS, TRAIN_LR, TRAIN_HIDDEN, TRAIN_SEED = 8, 1e-3, 64, 0
 MIN_VAL_ACC = 0.6
-# The history's last val_acc must be the accuracy the grader measures on the returned model, up
-# to float32 ties (exact for the reference); half an image of 120.
-ACC_ATOL = 0.5 / 120
+# The history's last val_acc must be the accuracy of the returned model on the validation images
+# (its logits computed on the student side in float32, in one batch), within one image of 120. The
+# student's evaluate may batch differently, which changes float32 logits by ~1e-7 relative: an image
+# changes its predicted class only if its two largest logits are that close (probability ~1e-6 per
+# image), so two such images (the tolerance) have probability ~1e-8. Catches accuracies in percent,
+# of another model (a copy trained instead of the given one), on the training images.
+ACC_ATOL = 1.5 / 120
 # val_loss: the mean cross-entropy over the 120 images; a mean of per-batch means (batches 32, 32,
 # 32, 24) differs from it by < 3 % at the end of training (measured < 1 %); summed instead of
 # averaged losses are 32 to 120 times larger.
@@ -107,33 +111,36 @@ LOSS_RTOL = 0.05
 PROBES_MISSED_MAX = 15
 
 # augmentation_gap: the grader runs the experiment for three seeds with the defaults (15 images per
-# class, 20 epochs, 32 hidden units, Adam 5e-3, batches of 15), with the reference helpers in place
+# class, 15 epochs, 32 hidden units, Adam 5e-3, batches of 15), with the reference helpers in place
 # (SUBSTITUTES: train_transform is the reference's flips and channel permutations), and measures
 # every returned model itself, in float64.
 GAP_SEEDS = (101, 202, 303)
-GAP_ARGS = {"per_class": 15, "epochs": 20, "hidden": 32, "lr": 5e-3, "batch_size": 15}
+GAP_ARGS = {"per_class": 15, "epochs": 15, "hidden": 32, "lr": 5e-3, "batch_size": 15}
 # Reported accuracies must match the grader's measurement within 2 images (45 training, 120
 # validation images). The student's float32 forward pass and the grader's float64 one disagree on an
 # image only when its two largest logits are within ~1e-5 of each other (probability ~1e-5 per image),
-# so two disagreements in one model have probability ~ (165 * 1e-5)^2 / 2 = 1.4e-6 per model and
-# three ~1e-9: the false-fail odds over the 6 models are below 1e-8. Catches accuracies measured on
-# augmented images (a plain model on augmented validation images: 0.15 lower), on the wrong split,
-# or of another model than the one returned.
+# so three disagreements in one model have probability ~ (165 * 1e-5)^3 / 6 < 1e-9: the false-fail
+# odds over the 6 models are below 1e-8 (measured: never more than one image off,
+# test_gap_statistics). Catches accuracies measured on augmented images (a plain model on augmented
+# validation images: about 0.15 lower), on the wrong split, or of another model than the one returned.
 GAP_ACC_IMAGES = 2
 # Invariance: accuracy on the 12 flip x channel-order variants of the training images, augmented
-# minus plain models, averaged over the 3 seeds. Measured per seed over 30 seeds for each of three
-# independent correct implementations (tests/augmentation/test_gap_statistics.py): mean 0.330-0.337,
-# std 0.031-0.034, minimum 0.250. The mean of 3 seeds has std <= 0.034 / sqrt(3) = 0.020, so 0.15 is
-# 9 standard deviations below the smallest mean: false-fail odds below 1e-18 under a normal
-# approximation (and no seed of the 90 came within 0.1 of it). Catches both runs augmented or both
-# plain (difference ~0), the runs swapped (about -0.33).
-INVARIANCE_MIN = 0.15
-# Gap shrink: (train - heldout accuracy) of the plain minus the augmented models, averaged over the
-# 3 seeds. Measured per seed as above: mean 0.225-0.231, std 0.044-0.048, minimum 0.126. The mean of
-# 3 seeds has std <= 0.048 / sqrt(3) = 0.028; 0.05 is 6.3 standard deviations below the smallest
-# mean: false-fail odds 2e-10 under a normal approximation. Catches a "plain" run that augments and
-# vice versa (0 or negative).
-GAP_MIN = 0.05
+# minus plain models, averaged over the 3 seeds. Measured per seed for independent correct
+# implementations (the reference; a hand-written loop with other seeds; every epoch's augmentations
+# drawn up front; each in two versions, 20 + 12 seeds; tests/augmentation/implementations.py,
+# test_gap_statistics.py): means 0.276-0.299, standard deviations 0.032-0.054, smallest 0.194. The
+# mean of 3 seeds has a standard deviation of at most 0.054 / sqrt(3) = 0.031, so 0.1 is 5.6 of them
+# below the smallest mean: false-fail odds 1e-8 under a normal approximation (and no seed of the 96
+# came within 0.09 of it). Catches both runs augmented or both plain (difference about 0), the runs
+# swapped (about -0.29).
+INVARIANCE_MIN = 0.1
+# Gap shrink: (train - heldout accuracy) of the plain minus the augmented models, averaged over the 3
+# seeds. Measured per seed as above: means 0.232-0.241, standard deviations 0.045-0.064, smallest
+# 0.103. The mean of 3 seeds has a standard deviation of at most 0.064 / sqrt(3) = 0.037; 0.02 is 5.7
+# of them below the smallest mean: false-fail odds 6e-9 under a normal approximation. The claim of
+# the question ("augmentation shrinks the gap") with a small margin; catches a "plain" run that
+# augments and vice versa (0 or negative; the invariance catches them first).
+GAP_MIN = 0.02
 
 # first_layer_images: float32 arithmetic on values scaled to [0, 1]; deterministic.
 FIRST_LAYER_ATOL = 1e-5
