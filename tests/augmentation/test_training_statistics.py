@@ -17,7 +17,7 @@ from autograder.assignments.augmentation import hidden
 from shared.afhq import plain_arrays, plain_loaders
 from tests.augmentation.implementations import training_by_hand, training_numpy_metrics
 
-SEEDS = range(20)
+SEEDS = range(20)  # the stated figures: range(40)
 IMPLEMENTATIONS = {"reference": None, "by_hand": training_by_hand, "numpy_metrics": training_numpy_metrics}
 
 

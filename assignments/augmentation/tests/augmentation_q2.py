@@ -10,8 +10,3 @@ def test_train_transform_output(train_transform):
     from autograder.assignments.augmentation.public import train_transform_output
     train_transform_output(train_transform)
 
-@test_case(points=None, hidden=False)
-def test_train_transform_scaled(train_transform):
-    from autograder.assignments.augmentation.public import train_transform_scaled
-    train_transform_scaled(train_transform)
-

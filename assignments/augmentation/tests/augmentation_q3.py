@@ -10,8 +10,3 @@ def test_eval_transform_output(eval_transform):
     from autograder.assignments.augmentation.public import eval_transform_output
     eval_transform_output(eval_transform)
 
-@test_case(points=None, hidden=False)
-def test_eval_transform_scaled(eval_transform):
-    from autograder.assignments.augmentation.public import eval_transform_scaled
-    eval_transform_scaled(eval_transform)
-

@@ -115,26 +115,18 @@ def _scaled(factory, name: str) -> None:
 # -- augmentation_q2: train_transform -----------------------------------------------------------
 def train_transform_output(train_transform) -> None:
     """Check that train_transform(mean, std, size) maps uint8 (3, H, W) images to float32
-    (3, size, size): 32 -> 32, 48 -> 32, 32 -> 24."""
+    (3, size, size) (32 -> 32, 48 -> 32, 32 -> 24) whose pixels were scaled to [0, 1] before
+    normalising: out * std + mean lies in [0, 1] (up to interpolation overshoot)."""
     _transform_output(train_transform, "train_transform")
-
-
-def train_transform_scaled(train_transform) -> None:
-    """Check that train_transform's pixels are scaled to [0, 1] before normalising: out * std + mean
-    lies in [0, 1] (up to interpolation overshoot) for three random images."""
     _scaled(train_transform, "train_transform")
 
 
 # -- augmentation_q3: eval_transform ------------------------------------------------------------
 def eval_transform_output(eval_transform) -> None:
     """Check that eval_transform(mean, std, size) maps uint8 (3, H, W) images to float32
-    (3, size, size): 32 -> 32, 48 -> 32, 32 -> 24."""
+    (3, size, size) (32 -> 32, 48 -> 32, 32 -> 24) whose pixels were scaled to [0, 1] before
+    normalising: out * std + mean lies in [0, 1]."""
     _transform_output(eval_transform, "eval_transform")
-
-
-def eval_transform_scaled(eval_transform) -> None:
-    """Check that eval_transform's pixels are scaled to [0, 1] before normalising: out * std + mean
-    lies in [0, 1] for three random images."""
     _scaled(eval_transform, "eval_transform")
 
 
