@@ -422,3 +422,30 @@ def test_a_wrong_helper_costs_only_its_own_question(suite, helper):
     question, source = WRONG_HELPERS[helper]
     lost = failures(suite, namespace_from(solution_sources(ASSIGNMENT) + [source], REPO / "solutions" / ASSIGNMENT))
     assert set(lost) == {question}, lost
+
+
+# -- early signal: the public checks catch the most common mistake of each question ---------------
+COMMON_MISTAKES = [
+    ("augmentation_q1", unscaled_stats),
+    ("augmentation_q2", train_variant(FLIP, CHANNELS, scale=False)),
+    ("augmentation_q2", train_variant(FLIP, CHANNELS, normalize_first=True)),
+    ("augmentation_q3", eval_variant(scale=False)),
+    ("augmentation_q4", loaders_variant(val_shuffle=True)),
+    ("augmentation_q5", train_variant_loop("percent")),
+    ("augmentation_q6", first_layer_variant("global")),
+    ("augmentation_q7", gap_variant(seeding="first")),
+    ("augmentation_q7", gap_variant(seeding="loader")),
+]
+
+
+@pytest.mark.parametrize("question, mistake", COMMON_MISTAKES,
+                         ids=[f"{q[-2:]}-{i}" for i, (q, _) in enumerate(COMMON_MISTAKES)])
+def test_public_checks_catch_the_common_mistake(suite, reference, question, mistake):
+    """Check that the question's first failing rung is a public one (what `grader.check` shows the
+    student at once): pixels left in 0..255, Normalize before ToDtype, a shuffled validation loader,
+    accuracies in percent, one scaling for all units, ignored or unseeded seeds."""
+    replacements = mistake(reference)
+    results = {r.name: r for r in grade_namespace(affected_suite(suite, replacements),
+                                                  with_replacement(reference, **replacements))}
+    failed = [rung for rung in results[question].rungs if rung.status == "failed"]
+    assert failed and not failed[0].hidden, [(r.name, r.hidden, r.status) for r in results[question].rungs]
