@@ -1,10 +1,12 @@
-r"""The regions graders, in process: the reference scores full marks, the stub scores zero, and
-each plausible mistake loses exactly the points of its own question, with a message that names
-the theory. (Whole notebooks through the sandbox: test_end_to_end.py.)
+r"""The regions graders, in process: each plausible mistake loses exactly the points of its own
+question, with a message that names the theory, and independent correct implementations
+(tests/regions/alternatives.py) keep full marks. (The reference's full marks and the stub's zero:
+tests/test_graders_common.py; whole notebooks through the sandbox: tests/test_notebooks.py.)
 
 A mistake replaces one or two notebook functions; a question whose checks never receive those
-names cannot change its score, so each mistake test checks that exactly one question receives
-them and grades that question (the reference's full marks on all of them are tested once)."""
+names cannot change its score, so each test grades the questions that receive them. One coupling is
+by design: question 2b (speed) awards its point only for an exact count, so a mistake of question 2
+may cost 2b as well (``COLLATERAL``)."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,6 +16,7 @@ import torch
 from torch import nn
 
 from autograder.grading.engine import grade_namespace
+from tests.regions import alternatives as alt
 from tests.support import with_replacement
 
 pytestmark = pytest.mark.regions
@@ -77,6 +80,24 @@ def count_without_last_relu(ns):
 
 def count_zero_length_pieces(ns):
     return {"count_regions_1d": lambda net, start, end: len(_pieces(net, start, end, inclusive=True)) - 1}
+
+
+def count_coarse_tolerance(ns):
+    """Breakpoints closer than 1e-4 (not 1e-10) merged: thin regions disappear."""
+    pattern = ns["activation_pattern"]
+
+    def count(net, start, end):
+        knots = _pieces(net, start, end, tol=1e-4)
+        mids = ((knots[:-1] + knots[1:]) / 2)[:, None]
+        p = pattern(net, start.to(F64) + mids * (end.to(F64) - start.to(F64)))
+        return 1 + int((p[1:] != p[:-1]).any(dim=1).sum())
+    return {"count_regions_1d": count}
+
+
+def count_breakpoints_only(ns):
+    """The number of breakpoints, without the + 1."""
+    ref = ns["count_regions_1d"]
+    return {"count_regions_1d": lambda net, start, end: ref(net, start, end) - 1}
 
 
 def _density(ns, segment, layers=None):
@@ -149,6 +170,18 @@ def pattern_missing_last_layer(ns):
     return {"activation_pattern": lambda net, x: ref(nn.Sequential(*list(net)[:-2]), x)}
 
 
+def pattern_layers_reversed(ns):
+    """The hidden layers concatenated last layer first."""
+    def pattern(net, x):
+        h, states = x.to(F64), []
+        for layer in net:
+            if isinstance(layer, nn.ReLU):
+                states.append(h > 0)
+            h = layer(h)
+        return torch.cat(states[::-1], dim=1)
+    return {"activation_pattern": pattern}
+
+
 def pattern_with_output(ns):
     ref = ns["activation_pattern"]
 
@@ -164,10 +197,13 @@ MISTAKES = [
     ("regions_q1", "last hidden Linear", pattern_missing_last_layer),
     ("regions_q1", "output Linear has no ReLU", pattern_with_output),
     ("regions_q1", "torch.bool", lambda ns: {"activation_pattern": lambda net, x: ns["activation_pattern"](net, x).float()}),
+    ("regions_q1", "is wrong", pattern_layers_reversed),
     ("regions_q2", "grid", count_grid_1000),
     ("regions_q2", "single point", count_distinct_patterns),
     ("regions_q2", "after the last hidden Linear", count_without_last_relu),
-    ("regions_q2", "zero-length pieces", count_zero_length_pieces),
+    ("regions_q2", "length zero", count_zero_length_pieces),
+    ("regions_q2", "1e-6 wide", count_coarse_tolerance),
+    ("regions_q2", "4 regions", count_breakpoints_only),
     ("regions_q3", "first layer", density_first_layer_only),
     ("regions_q3", "through the origin", density_line_through_origin),
     ("regions_q3", "|x0| = |u| = 1", density_x0_not_normalised),
@@ -179,16 +215,60 @@ MISTAKES = [
 ]
 
 
+# A question that may also be lost by a mistake of another one, and why.
+COLLATERAL = {"regions_q2": {"regions_q2b"}}    # the speed point is only for an exact count
+
+
+def _grade(suite, namespace, names: set) -> dict:
+    only = dataclasses.replace(suite, questions=[q for q in suite.questions if q.name in names])
+    return {result.name: result for result in grade_namespace(only, namespace)}
+
+
+def _receiving(suite, replacements: dict) -> set:
+    return {q.name for q in suite.questions if any(set(c.params) & set(replacements) for c in q.cases)}
+
+
 @pytest.mark.parametrize("question, words, mistake", MISTAKES,
                          ids=[f"{q}-{m.__name__ if m.__name__ != '<lambda>' else i}" for i, (q, _, m) in enumerate(MISTAKES)])
 def test_mistake_loses_exactly_its_question(suite, reference, question, words, mistake):
-    """Check that a plausible wrong answer loses its question's points, and only those, with a
-    message that names the theory."""
+    """Check that a plausible wrong answer loses its question's points with a message that names
+    the theory, and no other question's (except the documented COLLATERAL)."""
     replacements = mistake(reference)
-    receiving = {q.name for q in suite.questions if any(set(c.params) & set(replacements) for c in q.cases)}
-    assert receiving == {question}
-    wrong = with_replacement(reference, **replacements)
-    only = dataclasses.replace(suite, questions=[q for q in suite.questions if q.name == question])
-    (result,) = grade_namespace(only, wrong)
+    receiving = _receiving(suite, replacements)
+    assert question in receiving and receiving <= {question} | COLLATERAL.get(question, set())
+    results = _grade(suite, with_replacement(reference, **replacements), {question})
+    result = results[question]
     assert result.score == 0.0 and result.max_score > 0
     assert words in result.first_failure(), result.first_failure()
+
+
+ALTERNATIVES = [
+    (("regions_q1",), alt.pattern_hooks),
+    (("regions_q1",), alt.pattern_numpy),
+    (("regions_q1",), alt.pattern_functional),
+    (("regions_q2", "regions_q2b"), alt.count_by_interpolation),
+    (("regions_q2", "regions_q2b"), alt.count_by_jvp),
+    (("regions_q2",), alt.count_python_loop),
+]
+
+
+@pytest.mark.parametrize("questions, implementation", ALTERNATIVES,
+                         ids=[f"{'+'.join(q)}-{f.__name__}" for q, f in ALTERNATIVES])
+def test_independent_correct_implementation_keeps_full_marks(suite, reference, questions, implementation):
+    """Check that a correct implementation other than ours (another algorithm, numpy, autograd, a
+    Python loop) gets every point of the questions it answers."""
+    replacements = implementation(reference)
+    results = _grade(suite, with_replacement(reference, **replacements), set(questions))
+    assert {name: r.first_failure() for name, r in results.items() if not r.passed} == {}
+    assert set(results) == set(questions)
+
+
+def test_correct_but_slow_counter_loses_only_the_speed_point(suite, reference):
+    """Check that a correct count_regions_1d that loops over pieces in Python keeps question 2 and
+    loses question 2b, with "correct but too slow", the time it took and the budget."""
+    results = _grade(suite, with_replacement(reference, **alt.count_python_loop(reference)),
+                     {"regions_q2", "regions_q2b"})
+    assert results["regions_q2"].passed
+    message = results["regions_q2b"].first_failure()
+    assert results["regions_q2b"].score == 0.0
+    assert "too slow" in message and "the budget is 2 s" in message and "vectorise over pieces" in message, message

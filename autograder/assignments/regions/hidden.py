@@ -5,12 +5,14 @@ What each question is held to:
 
 * activation_pattern: the states (z > 0) of every hidden neuron, exactly, on random nets
   (widths 1..64, depths 1..8, d_in 1..16) and on nets where pre-activations are exactly 0;
-* count_regions_1d: the exact integer on regions 1e-5 and 1e-6 wide (no grid resolves them), on
-  hand-made nasty cases (dead neurons, a segment starting or
-  ending on a boundary, zero-length segments, duplicate neurons, a pre-activation touching 0), on
-  Telgarsky's tri-net (2^n regions on [0, 1], n = 1..16), on 200 random nets whose breakpoints are
-  at least 1e-4 apart (so float round-off cannot decide the answer), and on three width-64 depth-8
-  nets with thousands of regions, each counted within ``BIG_NET_S``;
+* count_regions_1d (q2, correctness, small inputs): the exact integer on regions 1e-5 and 1e-6 wide
+  (no grid resolves them), on hand-made nasty cases (dead neurons, a segment starting or ending on a
+  boundary, zero-length segments, duplicate neurons, a pre-activation touching 0), on Telgarsky's
+  tri-net (2^n regions on [0, 1], n = 1..10), on 200 random nets whose breakpoints are at least 1e-4
+  apart (so float round-off cannot decide the answer), and on three width-64 depth-8 nets with
+  thousands of regions. Nothing here is timed: a correct counter that loops over pieces in Python
+  passes (about 1-5 s for all of q2). Speed is question q2b (public.py, ``count_speed``): the
+  budget the prompt states, on tri_net(16);
 * region_density: 1/2 at depths 1..8 (width 32), the Kac-Rice prediction, within ``DENSITY_WINDOW``;
 * distance_to_boundary: hand cases, then a geometric verification (the pattern is constant in the
   ball of the returned radius and flips just beyond it along the normal of the nearest boundary),
@@ -22,7 +24,6 @@ probability for a correct answer is 0.
 """
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 
 import numpy as np
@@ -40,12 +41,11 @@ from . import oracle as O
 MIN_GAP = 1e-4
 N_RANDOM_NETS = 200
 # Nets with thousands of regions: breakpoints >= BIG_MIN_GAP apart (float64 decides them exactly; a
-# grid would need > 1e7 points). The reference counts one in ~10 ms; BIG_NET_S is the bound per call,
-# including the transfer to the sandbox (~1 ms): only a method that does far more work than following
-# the pieces (a dense grid, bisection on a fine grid) fails it. A correct exact counter would have to
-# be stalled for 5 s by the machine to fail: false-fail probability ~0 on any working grader.
+# grid would need > 1e7 points). Correctness only (q2 times nothing).
 BIG_MIN_GAP = 1e-7
-BIG_NET_S = 5.0
+# The tri-net rung of q2 stops at TRI_MAX_N layers (1,024 regions): a correct counter that loops over
+# pieces in Python needs well under a second there; tri_net(16) is q2b's timed input.
+TRI_MAX_N = 10
 
 # region_density(widths=[32] * depth, d_in, DENSITY_LINES, seed) must lie in DENSITY_WINDOW for each
 # (depth, d_in) of DENSITY_CONFIGS. Calibration (tests/regions/calibrate.py): 20,000 simulated lines
@@ -270,9 +270,10 @@ def count_hand_cases(count_regions_1d) -> None:
 
 def count_sawtooth_net(count_regions_1d) -> None:
     """Check the tri-net of `sawtooth` (n hidden layers of width 2): exactly 2^n regions on [0, 1]
-    for n = 1..16, and 2^n + 2 on [-1/2, 3/2] for n = 2, 7, 12. No grid resolves 65,536 regions."""
+    for n = 1..10, and 2^n + 2 on [-1/2, 3/2] for n = 2, 7, 10. A 1000-point grid stops at n ~ 10."""
     f = student(count_regions_1d, "count_regions_1d")
-    cases = [(n, 0.0, 1.0, 2 ** n) for n in range(1, 17)] + [(n, -0.5, 1.5, 2 ** n + 2) for n in (2, 7, 12)]
+    cases = [(n, 0.0, 1.0, 2 ** n) for n in range(1, TRI_MAX_N + 1)]
+    cases += [(n, -0.5, 1.5, 2 ** n + 2) for n in (2, 7, TRI_MAX_N)]
     for n, lo, hi, want in cases:
         layers = O.tri_layers(n)
         got = f(O.to_spec(layers), _t([lo]), _t([hi]))
@@ -306,19 +307,14 @@ def big_cases() -> tuple:
     return tuple(cases)
 
 
-def count_big_net_fast(count_regions_1d) -> None:
-    """Check three width-64 depth-8 nets with thousands of regions: the exact count, each within
-    BIG_NET_S seconds."""
+def count_big_net(count_regions_1d) -> None:
+    """Check three width-64 depth-8 nets with thousands of regions (breakpoints >= 1e-7 apart):
+    the exact count (not timed)."""
     f = student(count_regions_1d, "count_regions_1d")
     for layers, start, end, want in big_cases():
-        began = time.monotonic()
         got = f(O.to_spec(layers), _t(start), _t(end))
-        took = time.monotonic() - began
-        _expect_count(got, layers, start, end, want, f"a width-64 depth-8 net with {want} regions on the segment")
-        expect(took <= BIG_NET_S,
-               f"count_regions_1d took {took:.1f} s for a width-64 depth-8 net with {want} regions (the reference "
-               f"takes about 0.01 s; the bound is {BIG_NET_S:g} s). Work with all pieces of a layer at once "
-               f"(tensor operations), not point by point.")
+        _expect_count(got, layers, start, end, want, f"a width-64 depth-8 net with {want} regions on the segment",
+                      "(Its breakpoints are at least 1e-7 apart in t: float64 decides every one.)")
 
 
 # -- regions_q3: region_density --------------------------------------------------------------------

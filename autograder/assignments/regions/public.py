@@ -7,10 +7,12 @@ Every example here is small enough to verify by hand; the numbers are written ou
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from autograder.checking import (
-    CheckFailed, LayerSpec, NetSpec, TensorArg, TensorValue, as_array, describe, expect, student,
+    CheckFailed, LayerSpec, NetSpec, StudentTimeout, TensorArg, TensorValue, as_array, describe, expect, student,
 )
 
 
@@ -68,23 +70,96 @@ def pattern_hand(activation_pattern) -> None:
 
 # A 1-input net with one hidden layer: z = (x + 1/2, x, 1/2 - x) switches at -1/2, 0, 1/2.
 COUNT_NET = hand_net([[[1.0], [1.0], [-1.0]]], [[0.5, 0.0, 0.5]])
+# Two neurons switching 1e-6 apart, at x = 0.3 and x = 0.300001: 3 regions on [0, 1], one of width 1e-6.
+THIN_NET = hand_net([[[1.0], [1.0]]], [[-0.3, -0.300001]])
+
+
+def _segment(lo: float, hi: float) -> tuple:
+    return TensorArg(np.array([lo]), "float64"), TensorArg(np.array([hi]), "float64")
 
 
 def count_hand(count_regions_1d) -> None:
     """Check count_regions_1d returns the int 4 for a 1-input net whose three neurons switch at
-    x = -1/2, 0, 1/2, on the segment from -1 to 1 (and 1 on [0.1, 0.4])."""
+    x = -1/2, 0, 1/2, on the segment from -1 to 1; 1 on [0.1, 0.4]; 2 on [0, 1] (the segment starts
+    on a boundary); and 3 for two neurons switching 1e-6 apart (a region no grid resolves)."""
     f = student(count_regions_1d, "count_regions_1d")
-    got = f(COUNT_NET, TensorArg(np.array([-1.0]), "float64"), TensorArg(np.array([1.0]), "float64"))
+    got = f(COUNT_NET, *_segment(-1.0, 1.0))
     expect(isinstance(got, int) and not isinstance(got, bool),
            f"count_regions_1d should return a Python int (use int(...)), got {describe(got)}")
     hint = {1: " No neuron was counted: the ReLU after the last hidden Linear (here the only hidden layer) is part "
                "of the pattern; only the output Linear has no ReLU.",
-            3: " A breakpoint was missed (a coarse grid of sample points misses regions narrower than its spacing)."}
+            3: " Three breakpoints make 4 regions (is the + 1 missing?); or a breakpoint was missed (a coarse grid "
+               "of sample points misses regions narrower than its spacing)."}
     expect(got == 4, f"Three neurons switching at x = -1/2, 0 and 1/2 cut the segment [-1, 1] into 4 regions; "
                      f"count_regions_1d returned {got}.{hint.get(got, '')}")
-    got = f(COUNT_NET, TensorArg(np.array([0.1]), "float64"), TensorArg(np.array([0.4]), "float64"))
+    got = f(COUNT_NET, *_segment(0.1, 0.4))
     expect(got == 1, f"No neuron switches between x = 0.1 and x = 0.4: that segment lies in 1 region; "
                      f"count_regions_1d returned {got!r}.")
+    got = f(COUNT_NET, *_segment(0.0, 1.0))
+    expect(got == 2, f"On [0, 1] the neuron z = x is exactly 0 at the start (a point, not a region: regions have "
+                     f"positive length) and z = 1/2 - x switches at x = 1/2: 2 regions; count_regions_1d returned "
+                     f"{got!r}." + (" Something of length zero was counted: the pattern at the single point x = 0 (where "
+                                   "z = 0), as a grid of sample points starting there, or a split at the very start "
+                                   "of the segment, sees it." if got == 3 else ""))
+    got = f(THIN_NET, *_segment(0.0, 1.0))
+    expect(got == 3, f"Two neurons switching at x = 0.3 and x = 0.300001 cut [0, 1] into 3 regions, one of them "
+                     f"1e-6 wide; count_regions_1d returned {got!r}."
+                     + (" A grid of sample points misses regions narrower than its spacing: compute each "
+                        "breakpoint exactly." if got == 2 else ""))
+
+
+# -- regions_q2b: speed (the budget the prompt states) ---------------------------------------------
+# count_regions_1d must count the 2^16 = 65,536 regions of tri_net(16) on [0, 1] exactly within
+# SPEED_BUDGET_S seconds of CPU time (the student side's process time, so a busy or throttled machine
+# -- Gradescope's 0.5 vCPU -- does not change it). The notebook's solution takes 0.05 s here; other
+# vectorised counters 0.03-0.2 s (tests/regions): 10x or more below the budget even on a CPU half as
+# fast. A correct counter looping over pieces in Python takes 5-50 s. SPEED_LIMIT_S is the wall-clock
+# bound after which the call is stopped: 7.5x the budget, so a vectorised counter is never stopped
+# unless the machine runs it 75 times slower than its CPU time.
+SPEED_N = 16
+SPEED_BUDGET_S = 2.0
+SPEED_LIMIT_S = 15.0
+SPEED_GATE_N = 6          # untimed: the speed point is for a correct counter
+SPEED_HINT = ("vectorise over pieces: split all pieces of a layer at once with tensor operations "
+              "(torch.sort, torch.searchsorted, boolean masks), not one piece at a time in a Python loop.")
+
+
+def tri_spec(n: int) -> NetSpec:
+    """Telgarsky's tri-net with n hidden layers of width 2 (the notebook's tri_net(n))."""
+    return hand_net([[[2.0], [4.0]]] + [[[2.0, -2.0], [4.0, -4.0]]] * (n - 1), [[0.0, -2.0]] * n)
+
+
+def timed_call(fn, *args, limit_s: float):
+    """(value, CPU seconds) of a student call, stopped after ``limit_s`` s (engine feature 4)."""
+    call = getattr(fn, "timed_call", None)
+    if call is not None:
+        return call(*args, limit_s=limit_s)
+    began = time.process_time()          # until feature 4 lands: exact in process only
+    value = fn(*args)
+    return value, time.process_time() - began
+
+
+def count_speed(count_regions_1d) -> None:
+    """Check count_regions_1d counts the 65,536 regions of tri_net(16) on [0, 1] exactly within
+    SPEED_BUDGET_S s of CPU time (after an untimed check on tri_net(6))."""
+    f = student(count_regions_1d, "count_regions_1d")
+    small = 2 ** SPEED_GATE_N
+    got = f(tri_spec(SPEED_GATE_N), *_segment(0.0, 1.0))
+    expect(got == small, f"The speed point is for a correct counter: count_regions_1d(tri_net({SPEED_GATE_N}), [0], [1]) "
+                         f"should be {small}, got {describe(got)} (question 2's checks say what is wrong)")
+    want = 2 ** SPEED_N
+    try:
+        got, cpu_s = timed_call(f, tri_spec(SPEED_N), *_segment(0.0, 1.0), limit_s=SPEED_LIMIT_S)
+    except StudentTimeout:
+        raise CheckFailed(f"Correct on tri_net({SPEED_GATE_N}) but too slow: count_regions_1d(tri_net({SPEED_N}), [0], [1]) "
+                          f"({want:,} regions) was stopped after {SPEED_LIMIT_S:g} s without returning; the budget "
+                          f"is {SPEED_BUDGET_S:g} s of CPU time. Hint: {SPEED_HINT}") from None
+    expect(got == want, f"count_regions_1d(tri_net({SPEED_N}), [0], [1]) should be 2^{SPEED_N} = {want:,} (every layer "
+                        f"doubles the pieces), got {got!r}. Every region is 2^-{SPEED_N} wide: merge breakpoints "
+                        f"only when they are closer than round-off (about 1e-10 in t), not 1e-5.")
+    expect(cpu_s <= SPEED_BUDGET_S,
+           f"Correct but too slow: {cpu_s:.1f} s of CPU time for count_regions_1d(tri_net({SPEED_N}), [0], [1]) "
+           f"({want:,} regions); the budget is {SPEED_BUDGET_S:g} s. Hint: {SPEED_HINT}")
 
 
 def density_type(region_density) -> None:
