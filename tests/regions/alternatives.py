@@ -162,3 +162,134 @@ def count_python_loop(ns):
         pats = [torch.cat(p[4]) for p in pieces]
         return 1 + sum(bool((p != q).any()) for p, q in zip(pats[1:], pats[:-1]))
     return {"count_regions_1d": count_regions_1d}
+
+
+# -- regions_q3: region_density ------------------------------------------------------------------
+def density_segment_first_qr(ns):
+    """The segment first (an orthonormal pair from the QR factorisation of a Gaussian d x 2
+    matrix), then the net; numbers drawn in another order than the notebook's solution."""
+    make, count = ns["random_relu_net"], ns["count_regions_1d"]
+
+    def region_density(widths, d_in, n_lines, seed, half_length=1.0):
+        gen = torch.Generator().manual_seed(int(seed))
+        values = []
+        for _ in range(n_lines):
+            q, _ = torch.linalg.qr(torch.randn(d_in, 2, generator=gen, dtype=F64))
+            x0, u = q[:, 0], q[:, 1]
+            net = make(widths, d_in, gen)
+            values.append(count(net, x0 - half_length * u, x0 + half_length * u) - 1)
+        return float(np.mean(values) / sum(widths))
+    return {"region_density": region_density}
+
+
+def density_handmade_nets(ns):
+    """Nets built by hand (torch.randn * sqrt(2 / fan_in), no bias), counted with another
+    counter (count_by_interpolation), segments by Gram-Schmidt."""
+    count = count_by_interpolation(ns)["count_regions_1d"]
+
+    def region_density(widths, d_in, n_lines, seed, half_length=1.0):
+        gen = torch.Generator().manual_seed(seed)
+        total = 0
+        for _ in range(n_lines):
+            layers, fan = [], d_in
+            for width in list(widths) + [1]:
+                linear = nn.Linear(fan, width, bias=False, dtype=F64)
+                with torch.no_grad():
+                    linear.weight.copy_(torch.randn(width, fan, generator=gen, dtype=F64) * (2.0 / fan) ** 0.5)
+                layers += [linear, nn.ReLU()]
+                fan = width
+            net = nn.Sequential(*layers[:-1])
+            x0 = nn.functional.normalize(torch.randn(d_in, generator=gen, dtype=F64), dim=0)
+            v = torch.randn(d_in, generator=gen, dtype=F64)
+            u = nn.functional.normalize(v - (v @ x0) * x0, dim=0)
+            total += count(net, x0 - half_length * u, x0 + half_length * u) - 1
+        return total / (n_lines * sum(widths))
+    return {"region_density": region_density}
+
+
+def density_fixed_pair(ns):
+    """x0 = e1, u = e2 for every segment: the weights' law is rotation invariant, so any
+    orthonormal pair gives the same distribution of counts (only the nets are random)."""
+    make, count = ns["random_relu_net"], ns["count_regions_1d"]
+
+    def region_density(widths, d_in, n_lines, seed, half_length=1.0):
+        gen = torch.Generator().manual_seed(int(seed))
+        x0, u = torch.eye(d_in, dtype=F64)[0], torch.eye(d_in, dtype=F64)[1]
+        counts = [count(make(widths, d_in, gen), x0 - half_length * u, x0 + half_length * u) for _ in range(n_lines)]
+        return (sum(counts) - n_lines) / (n_lines * sum(widths))
+    return {"region_density": region_density}
+
+
+# -- regions_q4: distance_to_boundary ------------------------------------------------------------
+def _distance_from(z: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """min_j |z_j| / ||g_j||_2 over the neurons with g_j != 0 (inf if none), per point."""
+    norm = np.linalg.norm(grads, axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(norm > 0, np.abs(z) / norm, np.inf)
+    return ratio.min(axis=1) if ratio.shape[1] else np.full(len(z), np.inf)
+
+
+def distance_vmap_jacobian(ns):
+    """torch.func: the pre-activations of all hidden layers as one function of a single point,
+    its Jacobian by jacrev, batched with vmap (ReLU's derivative at 0 is 0: off)."""
+    def distance_to_boundary(net, x):
+        mods = list(net)
+
+        def pre_activations(point):
+            h, out = point, []
+            for i, m in enumerate(mods):
+                h = m(h)
+                if i + 1 < len(mods) and isinstance(mods[i + 1], nn.ReLU):
+                    out.append(h)
+            return torch.cat(out)
+
+        x = x.detach().to(F64)
+        z = torch.func.vmap(pre_activations)(x)
+        jac = torch.func.vmap(torch.func.jacrev(pre_activations))(x)
+        return torch.from_numpy(_distance_from(z.detach().numpy(), jac.detach().numpy()))
+    return {"distance_to_boundary": distance_to_boundary}
+
+
+def distance_numpy_chain(ns):
+    """numpy, one point at a time: the region's affine map as a product of masked weight matrices."""
+    def distance_to_boundary(net, x):
+        layers = hidden_layers(net)
+        out = []
+        for point in x.detach().to(F64).numpy():
+            h, jac, zs, gs = point, np.eye(len(point)), [], []
+            for w, b in layers:
+                z, g = w @ h + b, w @ jac
+                zs.append(z)
+                gs.append(g)
+                on = (z > 0).astype(np.float64)
+                h, jac = on * z, on[:, None] * g
+            out.append(_distance_from(np.concatenate(zs)[None, :], np.concatenate(gs)[None, :, :])[0])
+        return torch.tensor(out, dtype=F64)
+    return {"distance_to_boundary": distance_to_boundary}
+
+
+def distance_effective_weights(ns):
+    """torch, batched: the masks of every layer from activation_pattern, then the effective
+    weights W_l D_(l-1) ... D_1 W_1 and offsets built per point (bmm), no autograd."""
+    pattern = ns["activation_pattern"]
+
+    def distance_to_boundary(net, x):
+        x = x.detach().to(F64)
+        masks = pattern(net, x).to(F64)
+        linears = [m for m in net if isinstance(m, nn.Linear)][:-1]
+        best = torch.full((len(x),), float("inf"), dtype=F64)
+        a = torch.eye(x.shape[1], dtype=F64).expand(len(x), -1, -1)     # h = a x + c in the region
+        c = torch.zeros(len(x), x.shape[1], dtype=F64)
+        col = 0
+        for lin in linears:
+            w, b = lin.weight.detach().to(F64), lin.bias.detach().to(F64)
+            g = torch.matmul(w, a)                                           # (B, n, d)
+            z = torch.einsum("bnd,bd->bn", g, x) + c @ w.T + b
+            norm = torch.linalg.vector_norm(g, dim=2)
+            ratio = torch.where(norm > 0, z.abs() / torch.where(norm > 0, norm, 1.0), torch.inf)
+            best = torch.minimum(best, ratio.amin(dim=1))
+            d = masks[:, col:col + w.shape[0]]
+            a, c = d[:, :, None] * g, d * (c @ w.T + b)
+            col += w.shape[0]
+        return best
+    return {"distance_to_boundary": distance_to_boundary}

@@ -100,16 +100,16 @@ def count_breakpoints_only(ns):
     return {"count_regions_1d": lambda net, start, end: ref(net, start, end) - 1}
 
 
-def _density(ns, segment, layers=None):
+def _density(ns, segment, layers=None, plus_one=False):
     count, make = ns["count_regions_1d"], ns["random_relu_net"]
 
-    def density(widths, d_in, n_lines, seed):
+    def density(widths, d_in, n_lines, seed, half_length=1.0):
         gen = torch.Generator().manual_seed(int(seed))
         total = 0.0
         for _ in range(n_lines):
             net = make(widths, d_in, gen)
-            start, end = segment(d_in, gen)
-            total += (count(net if layers is None else net[:layers], start, end) - 1) / sum(widths)
+            start, end = segment(d_in, gen, half_length)
+            total += (count(net if layers is None else net[:layers], start, end) - 1 + plus_one) / sum(widths)
         return total / n_lines
     return {"region_density": density}
 
@@ -122,26 +122,65 @@ def _orthonormal(d_in, gen, normalise=True):
     return x0, u / u.norm()
 
 
+def _segment(d_in, gen, T):
+    x0, u = _orthonormal(d_in, gen)
+    return x0 - T * u, x0 + T * u
+
+
 def density_first_layer_only(ns):
-    def segment(d_in, gen):
-        x0, u = _orthonormal(d_in, gen)
-        return x0 - u, x0 + u
-    return _density(ns, segment, layers=2)
+    return _density(ns, _segment, layers=2)
 
 
 def density_line_through_origin(ns):
-    """Hanin & Rolnick's set-up with zero biases: the segment from -u to u."""
-    def segment(d_in, gen):
+    """Hanin & Rolnick's set-up with zero biases: the segment from -T u to T u."""
+    def segment(d_in, gen, T):
         _, u = _orthonormal(d_in, gen)
-        return -u, u
+        return -T * u, T * u
     return _density(ns, segment)
 
 
 def density_x0_not_normalised(ns):
-    def segment(d_in, gen):
+    def segment(d_in, gen, T):
         x0, u = _orthonormal(d_in, gen, normalise=False)
-        return x0 - u, x0 + u
+        return x0 - T * u, x0 + T * u
     return _density(ns, segment)
+
+
+def density_half_segment(ns):
+    """t in [0, T] instead of [-T, T]."""
+    def segment(d_in, gen, T):
+        x0, u = _orthonormal(d_in, gen)
+        return x0, x0 + T * u
+    return _density(ns, segment)
+
+
+def density_ignores_half_length(ns):
+    return _density(ns, lambda d_in, gen, T: _segment(d_in, gen, 1.0))
+
+
+def density_regions_over_n(ns):
+    """regions / N instead of (regions - 1) / N."""
+    return _density(ns, _segment, plus_one=True)
+
+
+def density_global_rng(ns):
+    """torch's global generator instead of one seeded with `seed`."""
+    count, make = ns["count_regions_1d"], ns["random_relu_net"]
+
+    def density(widths, d_in, n_lines, seed, half_length=1.0):
+        total = 0.0
+        for _ in range(n_lines):
+            start, end = _segment(d_in, None, half_length)
+            total += (count(make(widths, d_in), start, end) - 1) / sum(widths)
+        return total / n_lines
+    return {"region_density": density}
+
+
+def density_typed_in(ns):
+    """The wide-limit value typed in instead of simulated (what question 5a derives)."""
+    import math
+
+    return {"region_density": lambda widths, d_in, n_lines, seed, half_length=1.0: 2 / math.pi * math.atan(half_length)}
 
 
 def _distance(norm="l2", first_layer_only=False, weight_rows=False, keep_constant=False):
@@ -206,9 +245,14 @@ MISTAKES = [
     ("regions_q2", "4 regions", count_breakpoints_only),
     ("regions_q3", "first layer", density_first_layer_only),
     ("regions_q3", "through the origin", density_line_through_origin),
-    ("regions_q3", "|x0| = |u| = 1", density_x0_not_normalised),
-    ("regions_q4", "||grad z||_1", lambda ns: {"distance_to_boundary": _distance(norm="l1")}),
-    ("regions_q4", "first layer's hyperplanes only", lambda ns: {"distance_to_boundary": _distance(first_layer_only=True)}),
+    ("regions_q3", "|x0| = 1", density_x0_not_normalised),
+    ("regions_q3", "[-T, T]", density_half_segment),
+    ("regions_q3", "is half_length used", density_ignores_half_length),
+    ("regions_q3", "(regions - 1) / N", density_regions_over_n),
+    ("regions_q3", "manual_seed(seed)", density_global_rng),
+    ("regions_q3", "do not type in the limit", density_typed_in),
+    ("regions_q4", "l1 norm", lambda ns: {"distance_to_boundary": _distance(norm="l1")}),
+    ("regions_q4", "first layer's lines only", lambda ns: {"distance_to_boundary": _distance(first_layer_only=True)}),
     ("regions_q4", "weight row", lambda ns: {"distance_to_boundary": _distance(weight_rows=True)}),
     ("regions_q4", "zero gradient", lambda ns: {"distance_to_boundary": _distance(keep_constant=True)}),
     ("regions_q4", "squared distance", lambda ns: {"distance_to_boundary": lambda net, x: ns["distance_to_boundary"](net, x) ** 2}),
@@ -249,6 +293,12 @@ ALTERNATIVES = [
     (("regions_q2", "regions_q2b"), alt.count_by_interpolation),
     (("regions_q2", "regions_q2b"), alt.count_by_jvp),
     (("regions_q2",), alt.count_python_loop),
+    (("regions_q3",), alt.density_segment_first_qr),
+    (("regions_q3",), alt.density_handmade_nets),
+    (("regions_q3",), alt.density_fixed_pair),
+    (("regions_q4",), alt.distance_vmap_jacobian),
+    (("regions_q4",), alt.distance_numpy_chain),
+    (("regions_q4",), alt.distance_effective_weights),
 ]
 
 

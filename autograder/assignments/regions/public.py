@@ -162,14 +162,41 @@ def count_speed(count_regions_1d) -> None:
            f"({want:,} regions); the budget is {SPEED_BUDGET_S:g} s. Hint: {SPEED_HINT}")
 
 
+# One hidden layer of 16 neurons, d_in 16, T = 1, 40 segments: every neuron crosses independently with
+# probability 1/2 (question 3's text), so the 640 crossings are Binomial(640, 1/2) and the mean leaves
+# ONE_LAYER_WINDOW with probability 1.2e-9 (exact binomial tails). Caught: x0 not normalised (|x0| ~ 4:
+# 0.16), t in [0, T] (0.25), a line through the origin (1/16), PyTorch's default init (biases).
+ONE_LAYER_WINDOW = (0.38, 0.62)
+
+
 def density_type(region_density) -> None:
-    """Check region_density([4, 4], 3, 2, 0) returns a float between 0 and 4."""
-    got = student(region_density, "region_density")([4, 4], 3, 2, 0)
+    """Check region_density([4, 4], 3, 2, 0) returns a float between 0 and 4, the same one twice
+    (every random number from the seeded generator), and region_density([16], 16, 40, 1) is near
+    1/2 (one hidden layer, T = 1: each neuron crosses the segment with probability 1/2)."""
+    f = student(region_density, "region_density")
+    got = f([4, 4], 3, 2, 0)
     expect(isinstance(got, float),
            f"region_density should return a Python float (use float(...) or .item()), got {describe(got)}")
     expect(0.0 <= got <= 4.0 and np.isfinite(got),
            f"region_density([4, 4], 3, 2, 0) = {got}: a mean of (regions - 1) / N should be between 0 and "
            f"a few (an 8-neuron net crosses at most a few boundaries per neuron along a segment).")
+    again = f([4, 4], 3, 2, 0)
+    expect(again == got, f"region_density([4, 4], 3, 2, 0) returned {got} and then {again}: draw every random number "
+                         f"from torch.Generator().manual_seed(seed) (nets and segments), so that a seed fixes the result.")
+    got = f([16], 16, 40, 1, half_length=1.0)
+    lo, hi = ONE_LAYER_WINDOW
+    if not (isinstance(got, float) and lo <= got <= hi):
+        hint = ""
+        if isinstance(got, float) and 0.12 <= got <= 0.2:
+            hint = " About 0.16 is what |x0| = 4 gives (a Gaussian x0 in 16 dimensions not normalised): use |x0| = 1."
+        elif isinstance(got, float) and 0.2 < got < lo:
+            hint = " About 1/4 is what t in [0, 1] gives: the segment is t in [-T, T]."
+        elif isinstance(got, float) and got < 0.12:
+            hint = (" A line through the origin meets one breakpoint (the net has zero biases and is positively "
+                    "homogeneous): the segment is x0 + t u with |x0| = |u| = 1, u orthogonal to x0.")
+        raise CheckFailed(f"For one hidden layer of 16 neurons and T = 1 each neuron crosses the segment with probability "
+                          f"1/2, so region_density([16], 16, 40, 1) should be near 0.5 (a correct answer lands in "
+                          f"[{lo}, {hi}] except with probability 1e-9); got {describe(got)}{hint}")
 
 
 # A 2-input net with one hidden layer: z = (3 x1 + 4 x2, x2 - 1), gradients (3, 4) and (0, 1).
@@ -183,10 +210,21 @@ DISTANCE_WANT = np.array([1.0, 0.2, 0.8])
 DISTANCE_L1 = np.array([1.0, 1.0 / 7.0, 4.0 / 7.0])
 
 
+# A 2-input net with hidden widths [2, 1]: h = relu(x), then z2 = h1 + h2 - 3. At (5/2, -3/2): layer 1
+# is (5/2, -3/2), 5/2 and 3/2 from its lines; z2 = -1/2 with gradient (1, 0) inside the region (the
+# second neuron of layer 1 is off), so the nearest boundary is 1/2 away. Wrong: the weight row (1, 1)
+# gives 1/(2 sqrt 2) = 0.354; the first layer only gives 3/2.
+DEEP_NET = hand_net([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [-3.0]])
+DEEP_X = np.array([[2.5, -1.5]])
+DEEP_WANT = 0.5
+
+
 def distance_hand(distance_to_boundary) -> None:
     """Check distance_to_boundary on a 2-input net with one hidden layer (the distances to two lines,
-    computed above): a float64 tensor of shape (3,)."""
-    got = student(distance_to_boundary, "distance_to_boundary")(DISTANCE_NET, TensorArg(DISTANCE_X, "float64"))
+    computed above): a float64 tensor of shape (3,); and on a two-layer net whose deep neuron's
+    gradient in the region is not its weight row."""
+    f = student(distance_to_boundary, "distance_to_boundary")
+    got = f(DISTANCE_NET, TensorArg(DISTANCE_X, "float64"))
     expect(isinstance(got, TensorValue),
            f"distance_to_boundary(net, x) should return a torch tensor, got {describe(got)}")
     expect(got.shape == (3,), f"For a batch of 3 points distance_to_boundary should return shape (3,), got {got.shape}.")
@@ -196,10 +234,21 @@ def distance_hand(distance_to_boundary) -> None:
         i = int(np.argmax(bad))
         hint = " Compute in float64." if got.dtype != "torch.float64" else ""
         if np.allclose(values, DISTANCE_L1, rtol=1e-6):
-            hint = (" That is |z| / ||grad z||_1: the Euclidean distance to the hyperplane z = 0 divides by the "
-                    "l2 norm ||grad z||_2 = 5, not the l1 norm 7.")
+            hint = (" That divides |z| by the l1 norm of the gradient (3 + 4 = 7): the Euclidean distance from "
+                    "(-1, 1/2) to the line 3 x1 + 4 x2 = 0 is 1/5.")
         elif np.allclose(values, DISTANCE_WANT ** 2, rtol=1e-6):
             hint = " That is the squared distance."
-        raise CheckFailed(f"distance_to_boundary at {DISTANCE_X[i].tolist()} should be {DISTANCE_WANT[i]} "
-                          f"(the nearer of the lines 3 x1 + 4 x2 = 0, at |z| / ||(3, 4)||_2, and x2 = 1), got "
-                          f"{values[i]:.10g}.{hint}")
+        raise CheckFailed(f"distance_to_boundary at {DISTANCE_X[i].tolist()} should be {DISTANCE_WANT[i]} (the Euclidean "
+                          f"distance to the nearer of the lines 3 x1 + 4 x2 = 0 and x2 = 1), got {values[i]:.10g}.{hint}")
+    got = f(DEEP_NET, TensorArg(DEEP_X, "float64"))
+    value = float(as_array(got, "distance_to_boundary(net, x)")[0]) if isinstance(got, TensorValue) and got.shape == (1,) else None
+    if value is None or abs(value - DEEP_WANT) > 1e-9:
+        hint = ""
+        if value is not None and abs(value - 0.5 ** 1.5) < 1e-6:
+            hint = (" That uses the deep neuron's weight row (1, 1); inside the region the second neuron of layer 1 is "
+                    "off, so the deep neuron's gradient there is (1, 0).")
+        elif value is not None and abs(value - 1.5) < 1e-6:
+            hint = " That is the distance to the first layer's lines only: the deep neuron's zero set bounds the region too."
+        raise CheckFailed(f"For h = relu(x) followed by z = h1 + h2 - 3, the point (5/2, -3/2) is 1/2 away from the "
+                          f"boundary of its region (z = -1/2 there, and z switches at x1 = 3 while x2 < 0); "
+                          f"distance_to_boundary returned {describe(got) if value is None else f'{value:.10g}'}.{hint}")
