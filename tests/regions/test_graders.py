@@ -322,3 +322,21 @@ def test_correct_but_slow_counter_loses_only_the_speed_point(suite, reference):
     message = results["regions_q2b"].first_failure()
     assert results["regions_q2b"].score == 0.0
     assert "too slow" in message and "the budget is 2 s" in message and "vectorise over pieces" in message, message
+
+
+def test_wrong_helper_costs_only_its_own_question(suite, reference):
+    """Check SUBSTITUTES: a count_regions_1d that reads patterns with a wrong activation_pattern
+    (z >= 0) keeps questions 2 and 2b, and a region_density that counts with a wrong (grid)
+    count_regions_1d keeps question 3: our reference helpers stand in while those are graded."""
+    wrong_pattern = {"activation_pattern": lambda net, x: torch.cat(
+        [(net[:i](x) >= 0) for i in range(1, len(net)) if isinstance(net[i], nn.ReLU)], dim=1)}
+    namespace = with_replacement(reference, **wrong_pattern)
+    namespace.update(alt.count_by_interpolation(namespace))
+    namespace.update(alt.distance_effective_weights(namespace))
+    results = _grade(suite, namespace, {"regions_q1", "regions_q2", "regions_q2b", "regions_q4"})
+    assert not results["regions_q1"].passed
+    assert all(results[q].passed for q in ("regions_q2", "regions_q2b", "regions_q4")), \
+        {q: r.first_failure() for q, r in results.items()}
+    namespace = with_replacement(reference, **count_grid_1000(reference))
+    results = _grade(suite, namespace, {"regions_q2", "regions_q3"})
+    assert not results["regions_q2"].passed and results["regions_q3"].passed, results["regions_q3"].first_failure()

@@ -7,8 +7,6 @@ Every example here is small enough to verify by hand; the numbers are written ou
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from autograder.checking import (
@@ -114,8 +112,9 @@ def count_hand(count_regions_1d) -> None:
 # -- Gradescope's 0.5 vCPU -- does not change it). The notebook's solution takes 0.05 s here; other
 # vectorised counters 0.03-0.2 s (tests/regions): 10x or more below the budget even on a CPU half as
 # fast. A correct counter looping over pieces in Python takes 5-50 s. SPEED_LIMIT_S is the wall-clock
-# bound after which the call is stopped: 7.5x the budget, so a vectorised counter is never stopped
-# unless the machine runs it 75 times slower than its CPU time.
+# bound after which the call is stopped while grading (in the student's kernel: 15 s of CPU time):
+# 7.5x the budget, so a vectorised counter is never stopped unless the machine runs it 75 times
+# slower than its CPU time.
 SPEED_N = 16
 SPEED_BUDGET_S = 2.0
 SPEED_LIMIT_S = 15.0
@@ -129,16 +128,6 @@ def tri_spec(n: int) -> NetSpec:
     return hand_net([[[2.0], [4.0]]] + [[[2.0, -2.0], [4.0, -4.0]]] * (n - 1), [[0.0, -2.0]] * n)
 
 
-def timed_call(fn, *args, limit_s: float):
-    """(value, CPU seconds) of a student call, stopped after ``limit_s`` s (engine feature 4)."""
-    call = getattr(fn, "timed_call", None)
-    if call is not None:
-        return call(*args, limit_s=limit_s)
-    began = time.process_time()          # until feature 4 lands: exact in process only
-    value = fn(*args)
-    return value, time.process_time() - began
-
-
 def count_speed(count_regions_1d) -> None:
     """Check count_regions_1d counts the 65,536 regions of tri_net(16) on [0, 1] exactly within
     SPEED_BUDGET_S s of CPU time (after an untimed check on tri_net(6))."""
@@ -149,7 +138,7 @@ def count_speed(count_regions_1d) -> None:
                          f"should be {small}, got {describe(got)} (question 2's checks say what is wrong)")
     want = 2 ** SPEED_N
     try:
-        got, cpu_s = timed_call(f, tri_spec(SPEED_N), *_segment(0.0, 1.0), limit_s=SPEED_LIMIT_S)
+        got, cpu_s = f.timed_call(tri_spec(SPEED_N), *_segment(0.0, 1.0), limit_s=SPEED_LIMIT_S)
     except StudentTimeout:
         raise CheckFailed(f"Correct on tri_net({SPEED_GATE_N}) but too slow: count_regions_1d(tri_net({SPEED_N}), [0], [1]) "
                           f"({want:,} regions) was stopped after {SPEED_LIMIT_S:g} s without returning; the budget "
