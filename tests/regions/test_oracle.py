@@ -52,14 +52,14 @@ def test_tri_net_has_two_to_the_n_regions(n):
 
 
 def test_random_count_cases_cannot_be_decided_by_round_off():
-    """Check the 200 random count cases: breakpoints >= 1e-4 apart, widths 1..64, depths 1..8,
+    """Check the 100 random count cases: breakpoints >= 1e-4 apart, widths 1 to about 64, depths 1..8,
     d_in 1..16 all occur, and the count is unchanged when every parameter is rounded to float32."""
     cases = H.count_cases()
     assert len(cases) == H.N_RANDOM_NETS
     depths = {len(layers) for layers, *_ in cases}
     widths = {w for layers, *_ in cases for w in H._widths(layers)}
     d_ins = {layers[0][0].shape[1] for layers, *_ in cases}
-    assert depths == set(range(1, 9)) and min(widths) == 1 and max(widths) == 64 and d_ins == set(range(1, 17))
+    assert depths == set(range(1, 9)) and min(widths) == 1 and max(widths) >= 48 and d_ins == set(range(1, 17))
     for layers, start, end, want in cases:
         assert O.min_gap(layers, start, end) >= H.MIN_GAP
         rounded = [(w.astype(np.float32).astype(np.float64), b.astype(np.float32).astype(np.float64)) for w, b in layers]
@@ -68,7 +68,7 @@ def test_random_count_cases_cannot_be_decided_by_round_off():
 
 
 def test_big_cases_have_thousands_of_regions():
-    """Check the speed rung's nets: width 64, depth 8, >= 1000 regions, breakpoints >= 1e-7 apart."""
+    """Check the big nets of question 2: width 64, depth 8, >= 1000 regions, breakpoints >= 1e-7 apart."""
     for layers, start, end, want in H.big_cases():
         assert H._widths(layers) == [64] * 8 and want >= 1000
         assert O.min_gap(layers, start, end) >= H.BIG_MIN_GAP
