@@ -153,7 +153,7 @@ def test_density_windows_are_calibrated_on_fresh_lines():
         if case.centre is None:
             assert max(first_only) < lo and max(half) < lo, case.name
         else:   # the narrow net: the wide-limit value (typed in, not simulated) is far outside
-            assert H.crossing_probability(case.half_length) > hi + 0.1
+            assert H.crossing_probability(case.half_length) > hi + 0.05
 
 
 def test_grading_process_never_imports_torch():
