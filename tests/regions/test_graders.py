@@ -17,6 +17,7 @@ from torch import nn
 
 from autograder.grading.engine import grade_namespace
 from tests.regions import alternatives as alt
+from tests.regions import recovery_methods as rec
 from tests.support import with_replacement
 
 pytestmark = pytest.mark.regions
@@ -256,6 +257,19 @@ MISTAKES = [
     ("regions_q4", "weight row", lambda ns: {"distance_to_boundary": _distance(weight_rows=True)}),
     ("regions_q4", "zero gradient", lambda ns: {"distance_to_boundary": _distance(keep_constant=True)}),
     ("regions_q4", "squared distance", lambda ns: {"distance_to_boundary": lambda net, x: ns["distance_to_boundary"](net, x) ** 2}),
+    ("regions_q6", "directions alone", rec.directions_only),
+    ("regions_q6", "Every offset b_j is 0", rec.offsets_zero),
+    ("regions_q6", "times -1", rec.sign_flipped),
+    ("regions_q6", "offsets b_j are not", rec.offset_sign),
+    ("regions_q6", "never found", rec.one_line_only),
+    ("regions_q6", "another copy", rec.duplicates_kept),
+    ("regions_q6", "query budget exceeded", rec.budget_blown),
+    ("regions_q7", "output bias c", rec.net_without_bias),
+    ("regions_q7", "sign flipped", rec.net_weights_all_negated),
+    ("regions_q7", "should agree with f", rec.net_weights_unsigned),
+    ("regions_q7", "scale of its row", rec.net_rows_rescaled),
+    ("regions_q7", "should agree with f", rec.net_flipped_rows),
+    ("regions_q7", "query budget exceeded", rec.net_budget_blown),
 ]
 
 
@@ -299,6 +313,8 @@ ALTERNATIVES = [
     (("regions_q4",), alt.distance_vmap_jacobian),
     (("regions_q4",), alt.distance_numpy_chain),
     (("regions_q4",), alt.distance_effective_weights),
+    (("regions_q6", "regions_q7"), rec.bisection_method),
+    (("regions_q6", "regions_q7"), rec.axes_method),
 ]
 
 
@@ -340,3 +356,19 @@ def test_wrong_helper_costs_only_its_own_question(suite, reference):
     namespace = with_replacement(reference, **count_grid_1000(reference))
     results = _grade(suite, namespace, {"regions_q2", "regions_q3"})
     assert not results["regions_q2"].passed and results["regions_q3"].passed, results["regions_q3"].first_failure()
+
+
+def test_wrong_first_layer_costs_only_question_6(suite, reference):
+    """Check SUBSTITUTES for question 7: a recover_net that calls the notebook's recover_first_layer
+    (and fits the output weights by least squares) keeps question 7 when that recover_first_layer
+    is wrong (rows sign-flipped): ours stands in while question 7 is graded."""
+    namespace = with_replacement(reference, **rec.sign_flipped(reference))
+    exec(
+        "def recover_net(f, d, budget):\n"
+        "    rows = recover_first_layer(f, d, budget - 400)\n"
+        "    x = np.random.default_rng(5).uniform(-2.0, 2.0, (3 * (len(rows) + 1), d))\n"
+        "    design = np.column_stack([np.maximum(x @ rows[:, :d].T + rows[:, d], 0.0), np.ones(len(x))])\n"
+        "    coef = np.linalg.lstsq(design, f(x), rcond=None)[0]\n"
+        "    return rows[:, :d], rows[:, d], coef[:-1], float(coef[-1])\n", namespace)
+    results = _grade(suite, namespace, {"regions_q6", "regions_q7"})
+    assert not results["regions_q6"].passed and results["regions_q7"].passed, results["regions_q7"].first_failure()

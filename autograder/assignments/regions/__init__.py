@@ -11,10 +11,12 @@ HIDDEN_VISIBILITY = "after_published"
 
 # No double jeopardy: while a question is graded, the helpers it may call are our reference ones
 # (a student's count_regions_1d may read patterns with their activation_pattern; region_density
-# counts with their count_regions_1d), so one wrong helper costs only its own question.
+# counts with their count_regions_1d; recover_net may call their recover_first_layer), so one wrong
+# helper costs only its own question.
 SUBSTITUTES = {
     "regions_q2": ("activation_pattern",),
     "regions_q2b": ("activation_pattern",),
     "regions_q3": ("count_regions_1d", "activation_pattern"),
     "regions_q4": ("activation_pattern",),
+    "regions_q7": ("recover_first_layer",),
 }

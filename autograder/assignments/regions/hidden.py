@@ -38,6 +38,7 @@ from autograder.checking import (
 )
 
 from . import oracle as O
+from . import public as P
 
 # -- tolerances and sizes --------------------------------------------------------------------------
 # Random nets for counting: every breakpoint at least MIN_GAP (in t) from the next and from the ends.
@@ -575,3 +576,44 @@ def distance_inverse_n(distance_to_boundary) -> None:
     expect(lo <= slope <= hi,
            f"The mean distance to the nearest boundary should fall like 1/N (Hanin & Rolnick): log-log slope -1 "
            f"over N = 16..256; measured {slope:.2f} (means {', '.join(f'{m:.3g}' for m in means)}).")
+
+
+# -- regions_q6 / regions_q7: recovering a hidden net from queries ------------------------------------
+# Exact checks on fixed nets (hidden_nets.py): the recovered hyperplanes within P.ANGLE_TOL of the hidden
+# ones after normalising and a Hungarian matching, k right, the budget P.BUDGET_PER_DIM x d counted
+# here; recover_net's net within P.AGREE_TOL of f on fresh points. No statistics: a correct method
+# passes unless it is unlucky in its own random choices (its lines grazing an intersection of
+# hyperplanes), which a method that checks what it finds (and tries another line) never is.
+def recover_hidden_nets(recover_first_layer) -> None:
+    """Check recover_first_layer on four hidden nets, (d, k) = (2, 32), (3, 4), (5, 17), (8, 26):
+    every hyperplane up to order and positive scale (1e-6 rad), k right, budget 3000 d kept."""
+    from autograder.checking import Callback
+
+    from .hidden_nets import nets
+
+    f = student(recover_first_layer, "recover_first_layer")
+    for net in nets("q6"):
+        k, d = net.W.shape
+        oracle = P.QueryOracle(net.W, net.b, net.a, net.c, P.BUDGET_PER_DIM * d)
+        what = f"recover_first_layer(f, {d}, {oracle.budget}) on a hidden net with d = {d}"
+        rows = P.expect_rows(f(Callback(oracle, "f"), d, oracle.budget), d, what)
+        P.judge_hyperplanes(oracle, rows, what)
+
+
+def recover_net_hidden(recover_net) -> None:
+    """Check recover_net on three hidden nets, (d, k) = (4, 9), (6, 20), (7, 32): the recovered net
+    agrees with f on 1,000 fresh points in the ball of radius 3 (1e-8 relative), budget 3000 d kept."""
+    from autograder.checking import Callback
+
+    from .hidden_nets import nets
+
+    f = student(recover_net, "recover_net")
+    rng = np.random.default_rng(20260321)
+    for net in nets("q7"):
+        k, d = net.W.shape
+        oracle = P.QueryOracle(net.W, net.b, net.a, net.c, P.BUDGET_PER_DIM * d)
+        what = f"recover_net(f, {d}, {oracle.budget}) on a hidden net with d = {d}"
+        student_net = P.expect_net(f(Callback(oracle, "f"), d, oracle.budget), d, what)
+        directions = O.random_unit(rng, (1000, d))
+        points = directions * 3.0 * rng.uniform(0.0, 1.0, (1000, 1)) ** (1.0 / d)
+        P.judge_net(oracle, student_net, points, what)

@@ -241,3 +241,212 @@ def distance_hand(distance_to_boundary) -> None:
         raise CheckFailed(f"For h = relu(x) followed by z = h1 + h2 - 3, the point (5/2, -3/2) is 1/2 away from the "
                           f"boundary of its region (z = -1/2 there, and z switches at x1 = 3 while x2 < 0); "
                           f"distance_to_boundary returned {describe(got) if value is None else f'{value:.10g}'}.{hint}")
+
+
+# -- regions_q6 / regions_q7: recovering a hidden one-hidden-layer net from its outputs -------------
+# The grader's nets f(x) = sum_j a_j relu(w_j . x + b_j) + c stay in the grading process: student code
+# gets a Callback whose calls QueryOracle answers. Every hidden unit is off at the origin (b_j < 0) and
+# its hyperplane passes within distance 1 of it (hidden_nets.py says how the nets are drawn).
+BUDGET_PER_DIM = 3000      # the budget given is 3000 d queries; the notebook's solution needs <= 712 d (1,000 nets)
+ANGLE_TOL = 1e-6           # radians between a recovered (w, b) and the hidden one, both normalised
+# recover_net's net must agree with f on fresh points to AGREE_TOL x (1 + max |f|): float64 methods
+# (central differences, exact kink locations) reach 1e-10 or better; a wrong output weight, bias or
+# scale is off by > 1e-2.
+AGREE_TOL = 1e-8
+
+
+class QueryOracle:
+    r"""The grader's hidden net behind the Callback ``f``: f(x) = a . relu(W x + b) + c for a batch
+    x of shape (B, d). Every point counts as one query; a call that would take the total past the
+    budget is refused (the student's code gets RuntimeError) and remembered."""
+
+    def __init__(self, W, b, a, c, budget: int):
+        self.W, self.b = np.asarray(W, np.float64), np.asarray(b, np.float64)
+        self.a, self.c = np.asarray(a, np.float64), float(c)
+        self.budget, self.used, self.calls, self.refused = int(budget), 0, 0, ""
+
+    @property
+    def d(self) -> int:
+        return self.W.shape[1]
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x @ self.W.T + self.b, 0.0) @ self.a + self.c
+
+    def __call__(self, x=None, *extra, **named):
+        from autograder.checking import CallbackRefused
+
+        if extra or named or x is None:
+            raise CallbackRefused(f"f takes one argument, an array of shape (B, {self.d})")
+        x = x.array if isinstance(x, TensorValue) else x
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise CallbackRefused(f"f takes a float64 array of shape (B, {self.d}), got {describe(x)}") from None
+        if x.ndim != 2 or x.shape[1] != self.d:
+            raise CallbackRefused(f"f takes a float64 array of shape (B, {self.d}) (a batch of B points in "
+                                  f"R^{self.d}), got shape {tuple(x.shape)}; for one point use x[None, :]")
+        if not np.isfinite(x).all():
+            raise CallbackRefused("f takes finite points only (no NaN or inf)")
+        if self.used + len(x) > self.budget:
+            self.refused = (f"query budget exceeded: this call asks for {len(x)} points after {self.used} already; "
+                            f"the budget is {self.budget} (every point of a batch counts as one query)")
+            raise CallbackRefused(self.refused)
+        self.used += len(x)
+        self.calls += 1
+        return self.value(x)
+
+
+def unit_rows(rows: np.ndarray) -> np.ndarray:
+    """Each row divided by its Euclidean norm (rows of zeros stay zero)."""
+    norm = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.where(norm > 0, rows / np.where(norm > 0, norm, 1.0), 0.0)
+
+
+def matched_angles(true_rows: np.ndarray, got_rows: np.ndarray) -> tuple:
+    r"""Match got to true rows (both (k, d + 1), compared after normalising) by a Hungarian
+    assignment minimising the total angle; return (angles (k,), index of the got row per true row).
+    The angle is 2 arcsin(|u - v| / 2): accurate to round-off near 0, unlike arccos(u . v)."""
+    from scipy.optimize import linear_sum_assignment
+
+    u, v = unit_rows(true_rows), unit_rows(got_rows)
+    angles = 2.0 * np.arcsin(np.clip(np.linalg.norm(u[:, None, :] - v[None, :, :], axis=2) / 2.0, 0.0, 1.0))
+    rows, cols = linear_sum_assignment(angles)
+    order = np.argsort(rows)
+    return angles[rows[order], cols[order]], cols[order]
+
+
+def expect_rows(got, d: int, what: str) -> np.ndarray:
+    """The student's hyperplanes as a finite float64 array (k, d + 1), or a failure saying why."""
+    expect(isinstance(got, (np.ndarray, TensorValue)),
+           f"{what} should return a numpy array of shape (k, d + 1), one row (w_j, b_j) per hidden unit, got "
+           f"{describe(got)}")
+    rows = as_array(got, what)
+    if rows.ndim != 2 or rows.shape[1] != d + 1:
+        hint = (" Each row needs the offset b_j too: (w_j, b_j), d + 1 numbers; directions alone do not fix a "
+                "hyperplane." if rows.ndim == 2 and rows.shape[1] == d else "")
+        raise CheckFailed(f"{what} should return an array of shape (k, d + 1) = (k, {d + 1}), got shape "
+                          f"{tuple(rows.shape)}.{hint}")
+    expect(bool(np.isfinite(rows).all()), f"{what} returned NaN or inf values.")
+    expect(bool((np.linalg.norm(rows[:, :d], axis=1) > 0).all()),
+           f"{what} returned a row whose w_j is 0: that is no hyperplane.")
+    return rows
+
+
+def judge_hyperplanes(oracle: QueryOracle, rows: np.ndarray, what: str) -> None:
+    """Fail unless ``rows`` are the hidden units' hyperplanes up to permutation and positive scale
+    (ANGLE_TOL after normalising, matched by a Hungarian assignment) and the budget was kept."""
+    expect(not oracle.refused, f"{what} asked for more queries than its budget: {oracle.refused}.")
+    true = np.concatenate([oracle.W, oracle.b[:, None]], axis=1)
+    k, d = oracle.W.shape
+    if len(rows) != k:
+        hint = ""
+        if len(rows) > k:
+            angles, cols = matched_angles(true, rows)
+            extra = np.setdiff1d(np.arange(len(rows)), cols)
+            dup = [int(j) for j in extra if np.min(matched_angles(rows[[j]], rows[cols])[0]) < 1e-3
+                   or np.min(matched_angles(-rows[[j]], rows[cols])[0]) < 1e-3]
+            if dup:
+                hint = (f" Row {dup[0]} is another copy of a unit you already have (up to scale or sign): the same "
+                        f"hyperplane is crossed by many lines; keep one row per hyperplane.")
+        else:
+            hint = (" Some units were never found: every line crosses a hyperplane only once, and only far away if "
+                    "the line is nearly parallel to it; use lines in several directions until no new unit appears.")
+        raise CheckFailed(f"The hidden net (d = {d}) has {k} hidden units; {what} returned {len(rows)} "
+                          f"hyperplanes.{hint}")
+    angles, cols = matched_angles(true, rows)
+    worst = int(np.argmax(angles))
+    if angles[worst] < ANGLE_TOL:
+        return
+    got = unit_rows(rows[[cols[worst]]])[0]
+    want = unit_rows(true[[worst]])[0]
+    u, t = unit_rows(rows), unit_rows(true)
+    flipped = np.linalg.norm(u[:, None] + t[None], axis=2).min(axis=1) < 1e-4
+    directions = np.linalg.norm(unit_rows(rows[:, :d])[:, None] - unit_rows(true[:, :d])[None], axis=2).min(axis=1)
+    hint = ""
+    if flipped.any():
+        hint = (f" Your row {int(np.argmax(flipped))} is a hidden unit's row times -1: (w, b) and (-w, -b) describe the "
+                f"same hyperplane but opposite units (on on opposite sides). Every unit of the grader's nets is off at "
+                f"the origin, so b_j < 0.")
+    elif np.all(np.abs(rows[:, d]) < 1e-12):
+        hint = " Every offset b_j is 0: a hyperplane w . x + b = 0 needs b_j from a point on it, not only the direction."
+    elif np.any(directions < 1e-4):
+        hint = (" Some directions w_j are right but their offsets b_j are not: b_j = -w_j . x for a point x on the "
+                "hyperplane.")
+    raise CheckFailed(f"{what}: the recovered hyperplanes should equal the hidden ones up to order and positive scale "
+                      f"(angle < {ANGLE_TOL:g} after normalising (w_j, b_j)); the worst matched row is "
+                      f"{angles[worst]:.3g} rad away (hidden unit {worst}: {np.round(want, 4).tolist()}, yours "
+                      f"normalised: {np.round(got, 4).tolist()}).{hint}")
+
+
+# The public net: d = 2, four units, each off at the origin, hyperplanes 0.36 to 0.64 away from it.
+PUBLIC_W = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [-1.0, 0.5]])
+PUBLIC_B = np.array([-0.5, -1.0, -0.9, -0.4])
+PUBLIC_A = np.array([1.0, -0.5, 0.75, 1.25])
+PUBLIC_C = 0.25
+
+
+def public_oracle() -> QueryOracle:
+    return QueryOracle(PUBLIC_W, PUBLIC_B, PUBLIC_A, PUBLIC_C, BUDGET_PER_DIM * 2)
+
+
+def recover_public(recover_first_layer) -> None:
+    """Check recover_first_layer(f, 2, 6000) on a small public net (4 units in the plane): the four
+    hyperplanes up to order and positive scale, within the budget."""
+    from autograder.checking import Callback
+
+    oracle = public_oracle()
+    got = student(recover_first_layer, "recover_first_layer")(Callback(oracle, "f"), 2, oracle.budget)
+    rows = expect_rows(got, 2, "recover_first_layer(f, 2, 6000)")
+    judge_hyperplanes(oracle, rows, "recover_first_layer(f, 2, 6000)")
+
+
+def expect_net(got, d: int, what: str) -> tuple:
+    """The student's (W, b, a, c) as float64 arrays of consistent shapes, or a failure saying why."""
+    expect(isinstance(got, (tuple, list)) and len(got) == 4,
+           f"{what} should return a tuple (W, b, a, c): W (k, d), b (k,), a (k,) and the output bias c; got "
+           f"{describe(got)}")
+    W, b, a = (as_array(v, f"{what}[{i}]") for i, v in enumerate(got[:3]))
+    c = as_array(got[3], f"{what}[3] (the output bias c)")
+    k = W.shape[0] if W.ndim == 2 else -1
+    expect(W.ndim == 2 and W.shape[1] == d and b.shape == (k,) and a.shape == (k,) and c.size == 1,
+           f"{what} should return W (k, {d}), b (k,), a (k,) and a number c; got shapes {tuple(W.shape)}, "
+           f"{tuple(b.shape)}, {tuple(a.shape)}, {tuple(c.shape)}.")
+    expect(all(np.isfinite(v).all() for v in (W, b, a, c)), f"{what} returned NaN or inf values.")
+    return W, b, a, float(c.reshape(-1)[0])
+
+
+def judge_net(oracle: QueryOracle, net: tuple, points: np.ndarray, what: str) -> None:
+    """Fail unless the student's net a . relu(W x + b) + c agrees with f on ``points`` to AGREE_TOL
+    (relative to the size of f there) and the budget was kept."""
+    expect(not oracle.refused, f"{what} asked for more queries than its budget: {oracle.refused}.")
+    W, b, a, c = net
+    want = oracle.value(points)
+    got = np.maximum(points @ W.T + b, 0.0) @ a + c
+    scale = 1.0 + np.max(np.abs(want))
+    err = np.abs(got - want)
+    if err.max() <= AGREE_TOL * scale:
+        return
+    i = int(np.argmax(err))
+    hint = ""
+    if np.allclose(got - want, (got - want)[0], atol=AGREE_TOL * scale):
+        hint = f" Your net is off by the same {float((got - want)[0]):.4g} everywhere: the output bias c."
+    elif len(W) == len(oracle.W) and np.allclose(np.maximum(points @ W.T + b, 0.0) @ (-a) + c, want,
+                                                 atol=1e-6 * scale):
+        hint = " With every output weight's sign flipped it would agree: a_j's sign follows the direction of the jump."
+    raise CheckFailed(f"{what}: the recovered net a . relu(W x + b) + c should agree with f on fresh points to "
+                      f"{AGREE_TOL:g} x (1 + max |f|) = {AGREE_TOL * scale:.2g}; at {np.round(points[i], 3).tolist()} "
+                      f"f = {want[i]:.10g}, yours {got[i]:.10g}.{hint} Each output weight goes with the scale of its "
+                      f"row: a_j relu(w_j . x + b_j) is unchanged when (w_j, b_j) is multiplied by s > 0 and a_j "
+                      f"divided by s.")
+
+
+def recover_net_public(recover_net) -> None:
+    """Check recover_net(f, 2, 6000) on the small public net: a net that agrees with f on 500 fresh
+    points in the disc of radius 3, within the budget."""
+    from autograder.checking import Callback
+
+    oracle = public_oracle()
+    got = student(recover_net, "recover_net")(Callback(oracle, "f"), 2, oracle.budget)
+    net = expect_net(got, 2, "recover_net(f, 2, 6000)")
+    points = np.random.default_rng(20260320).uniform(-3.0, 3.0, (500, 2))
+    judge_net(oracle, net, points, "recover_net(f, 2, 6000)")
