@@ -11,12 +11,27 @@ from torch import nn
 
 from autograder.assignments.sawtooth import hidden, public
 from autograder.checking import CheckFailed
+from autograder.grading.engine import grade_namespace
 from tests.sawtooth import variants
-from tests.support import failures, scores, with_replacement
+from tests.support import with_replacement
 
 pytestmark = pytest.mark.sawtooth
 
 CORRECT = [(q, v) for q, vs in variants.CORRECT.items() for v in vs]
+
+
+def graded(suite, namespace) -> tuple:
+    """(question -> score, question -> first failure message) from one grading run, in process."""
+    results = grade_namespace(suite, namespace)
+    return {q.name: q.score for q in results}, {q.name: q.first_failure() for q in results if not q.passed}
+
+
+@pytest.fixture(scope="module")
+def full(suite, reference) -> dict:
+    """The reference's scores (every point)."""
+    scores, failed = graded(suite, reference)
+    assert failed == {}
+    return scores
 
 
 def _name(variant) -> str:
@@ -27,7 +42,7 @@ def _name(variant) -> str:
 def test_independent_correct_answer_keeps_full_marks(suite, reference, question, variant):
     """Check that a correct answer written differently from the reference gets every point."""
     answer = with_replacement(reference, **variant(reference))
-    assert failures(suite, answer) == {}
+    assert graded(suite, answer)[1] == {}
 
 
 def test_three_correct_answers_per_graded_question(suite):
@@ -41,15 +56,12 @@ MISTAKES = variants.MISTAKES
 
 @pytest.mark.parametrize("question, words, mistake", MISTAKES,
                          ids=[f"{q}-{_name(m)}-{i}" for i, (q, _, m) in enumerate(MISTAKES)])
-def test_mistake_loses_exactly_its_question(suite, reference, question, words, mistake):
+def test_mistake_loses_exactly_its_question(suite, reference, full, question, words, mistake):
     """Check that a plausible wrong answer loses its question's points, and only those."""
-    wrong = with_replacement(reference, **mistake(reference))
-    full = scores(suite, reference)
-    got = scores(suite, wrong)
-    lost = {q for q in full if got[q] != full[q]}
-    assert lost == {question}, failures(suite, wrong)
+    got, failed = graded(suite, with_replacement(reference, **mistake(reference)))
+    assert {q for q in full if got[q] != full[q]} == {question}, failed
     assert got[question] == 0.0
-    assert words in failures(suite, wrong)[question]
+    assert words in failed[question]
 
 
 def test_five_mistakes_per_graded_question(suite):
@@ -88,12 +100,11 @@ def test_public_check_catches_the_common_mistake(reference, check, names, mistak
 # -- no double jeopardy: a wrong helper costs only its own question ------------------------------
 @pytest.mark.parametrize("helper, question", [(variants.square_weights_off_by_one, "sawtooth_q9"),
                                               (variants.product_wrong_factor, "sawtooth_q10")])
-def test_wrong_helper_costs_only_its_question(suite, reference, helper, question):
+def test_wrong_helper_costs_only_its_question(suite, reference, full, helper, question):
     """Check that product_net/product_of_n calling a wrong square_net/product_net by name lose nothing
     (the grader substitutes its reference helper while grading them)."""
-    wrong = with_replacement(reference, **helper(reference))
-    full, got = scores(suite, reference), scores(suite, wrong)
-    assert {q for q in full if got[q] != full[q]} == {question}
+    got, failed = graded(suite, with_replacement(reference, **helper(reference)))
+    assert {q for q in full if got[q] != full[q]} == {question}, failed
 
 
 # -- rungs that no listed mistake reaches first ---------------------------------------------------

@@ -145,6 +145,16 @@ def deep_chained_blocks(ns):
     return {"deep_sawtooth_net": deep}
 
 
+def deep_scaled_units(ns):
+    """Every hidden unit scaled by 1/3 (undone by the next layer): parameters that float32 rounds."""
+    def deep(n, k=1.0 / 3):
+        if n == 0:
+            return sequential([([[1.0]], [0.0])])
+        maps = [([[2.0 * k], [4.0 * k]], [0.0, -2.0 * k])] + [([[2.0, -2.0], [4.0, -4.0]], [0.0, -2.0 * k])] * (n - 1)
+        return sequential(maps + [([[1.0 / k, -1.0 / k]], [0.0])])
+    return {"deep_sawtooth_net": deep}
+
+
 # -- q5 shallow net
 def shallow_scaled_units(ns):
     """Units relu(2^n x - k) with output weights 1, -2, 2, ...; width from a bit shift."""
@@ -282,6 +292,19 @@ def square_float64_half_kinks(ns):
     return {"square_net": square}
 
 
+def square_scaled_units(ns):
+    """The reference layout with every unit scaled by 1/3 (undone by the next layer): float32 rounds
+    these parameters, so the net is exact only to about 1e-8."""
+    def square(m, k=1.0 / 3):
+        maps = [([[2.0 * k], [4.0 * k], [k]], [0.0, -2.0 * k, 0.0])]
+        for s in range(1, m):
+            c = 4.0 ** -s
+            maps.append(([[2, -2, 0], [4, -4, 0], [-c, c, 1]], [0, -2 * k, 0]))
+        c = 4.0 ** -m
+        return sequential(maps + [([[-c / k, c / k, 1.0 / k]], [0.0])])
+    return {"square_net": square}
+
+
 # -- q10 product_net
 def product_by_hand(ns):
     """The three squares' layers assembled block-diagonally by hand (no netops)."""
@@ -368,11 +391,11 @@ CORRECT = {
     "sawtooth_q1": [relu_indicator, relu_abs, relu_dispatch],
     "sawtooth_q2": [rect_interp, rect_inner_ramps, rect_clipped_product],
     "sawtooth_q3": [sawtooth_closed_form, sawtooth_per_element, sawtooth_torch],
-    "sawtooth_q4": [deep_half_kink, deep_float64_swapped, deep_chained_blocks],
+    "sawtooth_q4": [deep_half_kink, deep_float64_swapped, deep_chained_blocks, deep_scaled_units],
     "sawtooth_q5": [shallow_scaled_units, shallow_left_facing, shallow_lstsq],
     "sawtooth_q7": [count_second_differences, count_fractions, count_groupby],
     "sawtooth_q8": [sin_left_facing, sin_lstsq_float64, sin_torch_scaled],
-    "sawtooth_q9": [square_with_sum, square_by_stages, square_float64_half_kinks],
+    "sawtooth_q9": [square_with_sum, square_by_stages, square_float64_half_kinks, square_scaled_units],
     "sawtooth_q10": [product_by_hand, product_complement, product_float64_reordered],
     "sawtooth_q11": [product_of_n_recursive, product_of_n_by_hand, product_of_n_outer_pairs],
 }
