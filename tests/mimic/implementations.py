@@ -312,8 +312,7 @@ CORRECT = {
 
 # == slips =======================================================================================
 def slipped_loop(model, x, loss_of, data, epochs, lr, seed, accuracy, zero_grad=True, schedule="cosine",
-                 optimizer="adam", use_lr=True, record="before", every=None, eval_on="test",
-                 scheduler_in_eval=False):
+                 optimizer="adam", use_lr=True, record="before", every=None, eval_on="test"):
     """The reference loop with one thing changed (each keyword names a slip)."""
     torch.manual_seed(seed)
 
@@ -338,12 +337,10 @@ def slipped_loop(model, x, loss_of, data, epochs, lr, seed, accuracy, zero_grad=
             opt.zero_grad()
         loss.backward()
         opt.step()
-        if schedule == "cosine" and optimizer != "fresh_adam" and not scheduler_in_eval:
+        if schedule == "cosine" and optimizer != "fresh_adam":
             scheduler.step()
         history["loss"].append(loss_of(model(x)).item() if record == "after" else loss.item())
         if epoch % every == 0 or epoch == epochs:
-            if scheduler_in_eval:
-                scheduler.step()
             history["epoch"].append(epoch)
             history["test_acc"].append(accuracy(model, data[f"x_{eval_on}"], data[f"y_{eval_on}"]))
     return history

@@ -21,7 +21,7 @@ from autograder.assignments.mimic.public import (
 )
 from autograder.checking import TensorArg, student
 from tests.mimic import implementations as impl
-from tests.mimic.conftest import reference_with
+from tests.mimic.conftest import installed
 from tests.mimic.roundoff import certify, perturbed, probe_output, trace
 
 pytestmark = pytest.mark.mimic
@@ -110,16 +110,16 @@ CORRECT_TRAINING = {"reference": None, **{f"labels {k}": impl.labels_impl(k) for
 
 
 @pytest.mark.parametrize("which", CORRECT_TRAINING)
-def test_correct_implementations_stay_inside_the_worst_case(certificates, which):
+def test_correct_implementations_stay_inside_the_worst_case(certificates, reference, which):
     """Check that independent correct implementations follow the exact run within the first-order
     worst case of round-off (which the tolerances exceed 10x)."""
-    ns = reference_with(CORRECT_TRAINING[which])
-    for name, inst in INSTANCES.items():
-        if which != "reference" and which.split()[0] != ("labels" if inst.loss == "cross_entropy" else "mimic"):
-            continue
-        loss_gap, logit_gap = _deviation(inst, _train(ns, inst))
-        cert = certificates[name]
-        assert loss_gap <= cert.loss_rel and logit_gap <= cert.logit_abs, (name, loss_gap, logit_gap)
+    with installed(reference, CORRECT_TRAINING[which] or (lambda ns: {})) as ns:
+        for name, inst in INSTANCES.items():
+            if which != "reference" and which.split()[0] != ("labels" if inst.loss == "cross_entropy" else "mimic"):
+                continue
+            loss_gap, logit_gap = _deviation(inst, _train(ns, inst))
+            cert = certificates[name]
+            assert loss_gap <= cert.loss_rel and logit_gap <= cert.logit_abs, (name, loss_gap, logit_gap)
 
 
 SLIP_OPTIONS = {   # the torch implementation of each simulated slip (public.SLIPS, in order)
@@ -134,7 +134,7 @@ SLIP_OPTIONS = {   # the torch implementation of each simulated slip (public.SLI
 
 
 @pytest.mark.parametrize("slip", SLIPS, ids=[s.slip.split(":")[0] for s in SLIPS])
-def test_slips_depart_far_beyond_the_tolerance(slip):
+def test_slips_depart_far_beyond_the_tolerance(reference, slip):
     """Check that each simulated slip departs from the contract on every graded run by 90x the logit
     tolerance or more (40x the loss tolerance on the losses for a recording slip), and that a torch loop
     with that slip follows the simulated slip (so the message names the right mistake)."""
@@ -151,7 +151,8 @@ def test_slips_depart_far_beyond_the_tolerance(slip):
         else:
             assert logit_gap >= 90 * TRAJ_LOGIT_ATOL, (name, logit_gap)
         maker = impl.labels_slip(**options) if inst.loss == "cross_entropy" else impl.mimic_slip(**options)
-        result = _train(reference_with(maker), inst)
+        with installed(reference, maker) as ns:
+            result = _train(ns, inst)
         torch_losses = np.asarray(result["loss"])
         assert np.max(np.abs(torch_losses - slipped.losses) / slipped.losses) <= TRAJ_LOSS_RTOL, name
         torch_gap = np.max(np.abs(forward(result["model"], x) - forward(slipped.nets[inst.epochs], x)))

@@ -45,14 +45,14 @@ LR = 1e-2
 EXTRA_SEED, N_EXTRA = 8, 64     # unlabelled inputs U[-1, 1] for train_mimic's extra_inputs
 CURVE_EPOCHS = 80      # the learning-curve run (public.tiny_instance): records every 80 // 40 = 2 epochs
 
-# depth_sweep at an equal budget: every model must use the width the student's own width_for_budget
-# gives and report what the student's own count_params says (deterministic, false-fail probability
-# 0). With exact widths the budget-700 models of depths 1, 2, 4 have 698, 698 and 688 parameters,
-# within 1.7% of each other and of the budget. Checking consistency rather than the exact widths and
-# counts keeps a wrong width_for_budget or count_params from costing this question too (they lose
-# mimic_q3, mimic_q1); a sweep that ignores width_for_budget (one width for all depths, a hard-coded
-# width, [w] instead of [w] * depth) fails here. 3 epochs: the sweep's bookkeeping is graded here,
-# its training is train_on_labels' (mimic_q4).
+# depth_sweep at an equal budget (deterministic, false-fail probability 0): every model has the
+# largest width within the budget (exact integer search) and reports its exact parameter count.
+# While mimic_q6 is graded, width_for_budget, mlp, count_params and train_on_labels are our reference
+# definitions (SUBSTITUTES), so a mistake in one of those costs only its own question. The budget-700
+# models of depths 1, 2, 4 have 698, 698 and 688 parameters, within 1.7% of each other. Caught: one
+# width for all depths, a hard-coded width, [w] instead of [w] * depth, counts or accuracies that are
+# not those of the returned models. 3 epochs: the sweep's bookkeeping is graded here, its training
+# is train_on_labels' (mimic_q4).
 DEPTH_BUDGET = 700
 DEPTH_DEPTHS = [1, 2, 4]
 DEPTH_EPOCHS = 3
@@ -77,13 +77,35 @@ def curve_instance(loss: str) -> Instance:
 
 
 def _run_labels(train_on_labels, inst: Instance) -> dict:
-    return student(train_on_labels, "train_on_labels")(inst.init, inst.data(), inst.epochs, inst.lr, 0)
+    f = student(train_on_labels, "train_on_labels")
+    model = f.keep(inst.init)
+    result = f(model, inst.data(), inst.epochs, inst.lr, 0)
+    _expect_trained_in_place(f, result, model, inst.describe("train_on_labels"))
+    return result
 
 
 def _run_mimic(train_mimic, inst: Instance) -> dict:
+    f = student(train_mimic, "train_mimic")
+    model, teacher = f.keep(inst.init), f.keep(teacher_spec())
     kwargs = {} if inst.extra is None else {"extra_inputs": TensorArg(inst.extra, "float32")}
-    return student(train_mimic, "train_mimic")(inst.init, teacher_spec(), inst.data(), inst.epochs, inst.lr, 0,
-                                               **kwargs)
+    result = f(model, teacher, inst.data(), inst.epochs, inst.lr, 0, **kwargs)
+    what = inst.describe("train_mimic")
+    _expect_trained_in_place(f, result, model, what)
+    after = f.inspect(teacher)
+    expect(all(np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
+               for a, b in zip(after.linear_layers, teacher_spec().linear_layers)),
+           f"{what} changed the teacher's weights: the teacher is only evaluated (its logits are the targets, "
+           "computed without gradient); optimise the student's parameters only.")
+    return result
+
+
+def _expect_trained_in_place(f, result, model, what: str) -> None:
+    """The docstring's promise: the model given is trained in place and returned in the history."""
+    expect(isinstance(result, dict) and "model" in result,
+           f"{what} should return a dict with keys 'model', 'loss', 'epoch', 'test_acc'.")
+    expect(f.same(result["model"], model),
+           f"{what}['model'] is not the model it was given: train that model in place and return it (callers such "
+           "as depth_sweep and the experiment evaluate the model they passed in), not a copy.")
 
 
 def _expect_run(result, inst: Instance, what: str) -> None:
@@ -333,14 +355,12 @@ def mimic_learning_curve(train_mimic) -> None:
 
 
 # -- mimic_q6: depth_sweep -----------------------------------------------------------------------
-def depth_sweep_equal_budget(depth_sweep, width_for_budget, count_params) -> None:
+def depth_sweep_equal_budget(depth_sweep) -> None:
     """Check depth_sweep(700, [1, 2, 4], data, 0, epochs=3, lr=0.01): each model has the asked depth,
-    every hidden layer of the width width_for_budget(1, 2, depth, 700), its parameter count is what
-    count_params says (the student's own functions: see DEPTH_BUDGET), and the reported test
-    accuracies are those of the returned weights.
+    every hidden layer of the largest width within the budget, the reported width and parameter count
+    are the model's, and the reported test accuracies are those of the returned weights.
 
-    How well the models learned is not graded here: that is train_on_labels' job (mimic_q4), and a
-    floor on accuracy would make one mistake in train_on_labels cost this question too."""
+    How well the models learned is not graded here: that is train_on_labels' job (mimic_q4)."""
     x_train, x_test = split(GRADED_SEED)
     call = f"depth_sweep({DEPTH_BUDGET}, {DEPTH_DEPTHS}, data, seed=0, epochs={DEPTH_EPOCHS}, lr={LR})"
     got = student(depth_sweep, "depth_sweep")(DEPTH_BUDGET, DEPTH_DEPTHS, data_arg(x_train, x_test), 0,
@@ -350,7 +370,6 @@ def depth_sweep_equal_budget(depth_sweep, width_for_budget, count_params) -> Non
                                          for k in keys),
            f"{call} should return a dict of the lists {keys}, one entry per depth; got {got!r:.200}")
     expect(got["depths"] == DEPTH_DEPTHS, f"{call}['depths'] should be {DEPTH_DEPTHS}; got {got['depths']}.")
-    fw = student(width_for_budget, "width_for_budget")
     for i, depth in enumerate(DEPTH_DEPTHS):
         net = as_net(got["models"][i], f"{call}['models'][{i}]")
         widths = hidden_widths(net)
@@ -359,14 +378,15 @@ def depth_sweep_equal_budget(depth_sweep, width_for_budget, count_params) -> Non
         lin = net.linear_layers
         expect(lin[0].weight.shape[1] == 1 and lin[-1].weight.shape[0] == 2,
                f"{call}['models'][{i}] should map 1 input to 2 logits (num_classes).")
-        want = fw(1, 2, depth, DEPTH_BUDGET)
+        want = largest_width(1, 2, depth, DEPTH_BUDGET)
         expect(widths == [want] * depth,
-               f"At an equal budget the depth-{depth} model should have {depth} hidden layers of width "
-               f"width_for_budget(1, 2, {depth}, {DEPTH_BUDGET}) = {want!r}; its widths are {widths}.")
+               f"At an equal budget the depth-{depth} model should have {depth} hidden layers of the largest width "
+               f"that fits {DEPTH_BUDGET} parameters, width_for_budget(1, 2, {depth}, {DEPTH_BUDGET}) = {want}; its "
+               f"widths are {widths}.")
         expect(got["widths"][i] == want, f"{call}['widths'][{i}] = {got['widths'][i]!r}, but the model's width is {want}.")
-        n = student(count_params, "count_params")(net)
+        n = count_parameters(net)
         expect(got["params"][i] == n, f"{call}['params'][{i}] = {got['params'][i]!r}, but count_params of the "
-                                      f"model is {n!r}.")
+                                      f"model is {n}.")
         z = forward(net, x_test)
         sure = ~ambiguous(z[:, 1] - z[:, 0], float32_error_bound(net, x_test).sum(axis=1))
         correct = np.argmax(z, axis=1) == labels(x_test)
