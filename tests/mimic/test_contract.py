@@ -123,9 +123,9 @@ def test_correct_implementations_stay_inside_the_worst_case(certificates, refere
 
 
 SLIP_OPTIONS = {   # the torch implementation of each simulated slip (public.SLIPS, in order)
-    "without optimizer.zero_grad()": {"zero_grad": False},
+    "without zeroing the gradients": {"zero_grad": False},
     "at a constant learning rate": {"schedule": "constant"},
-    "with scheduler.step() before optimizer.step()": {"schedule": "early"},
+    "with the scheduler stepped before the optimizer": {"schedule": "early"},
     "with plain gradient descent": {"optimizer": "sgd"},
     "at Adam's default learning rate": {"use_lr": False},
     "with a new Adam optimizer every epoch": {"optimizer": "fresh_adam"},

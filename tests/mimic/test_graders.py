@@ -140,7 +140,7 @@ MISTAKES = [
     ("mimic_q4", "summed over the batch", labels_slip(loss=lambda out, y: F.cross_entropy(out, y, reduction="sum"))),
     ("mimic_q4", "after the step", labels_slip(record="after")),
     ("mimic_q4", "constant learning rate", labels_slip(schedule="constant")),
-    ("mimic_q4", "before optimizer.step()", labels_slip(schedule="early")),
+    ("mimic_q4", "scheduler stepped before the optimizer", labels_slip(schedule="early")),
     ("mimic_q4", "plain gradient descent", labels_slip(optimizer="sgd")),
     ("mimic_q4", "default learning rate", labels_slip(use_lr=False)),
     ("mimic_q4", "new Adam optimizer every epoch", labels_slip(optimizer="fresh_adam")),

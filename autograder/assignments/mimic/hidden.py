@@ -57,10 +57,11 @@ DEPTH_BUDGET = 700
 DEPTH_DEPTHS = [1, 2, 4]
 DEPTH_EPOCHS = 3
 
-# mimic_loss on float64 inputs: the mean of 70 or fewer squares, exact up to gamma_70 = 4e-15
-# relative in float64 for any summation order; 1e-9 leaves a factor 10^5. Every other objective in
-# the list below differs by more than 10% on these inputs.
-MIMIC_LOSS_RTOL = 1e-9
+# mimic_loss on float64 inputs (70 entries at most): the mean of squares is exact up to gamma_72 = 4.3e-6
+# relative even if the student's code computes in float32 (any summation order), and up to 1e-14 in
+# float64; 1e-5 covers both (false-fail probability 0). Every other objective named below differs by
+# more than 10% on these inputs.
+MIMIC_LOSS_RTOL = 1e-5
 
 
 def graded_instance(loss: str, extra: bool = False) -> Instance:
@@ -119,11 +120,11 @@ def _expect_curve_bookkeeping(result, inst: Instance, what: str) -> None:
     """The learning-curve run: every max(1, epochs // 40) epochs recorded, and the last accuracy is
     that of the returned weights (up to inputs whose class float32 evaluation can flip)."""
     net = expect_history(result, inst.epochs, what)
-    every = max(1, inst.epochs // 40)
-    want = list(range(every, inst.epochs + 1, every))
+    stride = max(1, inst.epochs // 40)
+    want = list(range(stride, inst.epochs + 1, stride))
     expect(result["epoch"] == want,
            f"{what}['epoch'] should be [{', '.join(map(str, want[:3]))}, ..., {want[-1]}]: test accuracy after every "
-           f"max(1, epochs // 40) = {every} epochs and after the last; got "
+           f"max(1, epochs // 40) = {stride} epochs and after the last; got "
            f"{result['epoch'][:3]}...{result['epoch'][-1:]} ({len(result['epoch'])} entries).")
     z = forward(net, inst.x_test)
     sure = ~ambiguous(z[:, 1] - z[:, 0], float32_error_bound(net, inst.x_test).sum(axis=1))

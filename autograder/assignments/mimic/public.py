@@ -184,7 +184,7 @@ class Loop:
     name the mistake when a run departs from the contract."""
 
     zero_grad: bool = True          # False: gradients accumulate across epochs
-    schedule: str = "cosine"        # "constant": no scheduler; "early": scheduler.step() before optimizer.step()
+    schedule: str = "cosine"        # "constant": no scheduler; "early": the scheduler stepped before the optimizer
     optimizer: str = "adam"         # "sgd"; "fresh_adam": a new Adam every epoch
     lr: Optional[float] = None      # the learning rate used, if not the one given
     record: str = "before"          # "after": loss recorded after the step
@@ -193,18 +193,19 @@ class Loop:
 
 CONTRACT = Loop()
 SLIPS = (
-    Loop(zero_grad=False, slip="without optimizer.zero_grad(): the gradients of all epochs accumulate. Zero "
-                                "them before each backward"),
+    Loop(zero_grad=False, slip="without zeroing the gradients: the gradients of all epochs accumulate. Zero "
+                                "them (optimizer.zero_grad) before each backward"),
     Loop(schedule="constant", slip="at a constant learning rate: create CosineAnnealingLR(optimizer, "
-                                   "T_max=epochs) and call scheduler.step() once per epoch"),
-    Loop(schedule="early", slip="with scheduler.step() before optimizer.step(): each epoch uses the next "
-                                "epoch's learning rate. Step the optimizer first (torch warns about this order)"),
+                                   "T_max=epochs) and step it once per epoch"),
+    Loop(schedule="early", slip="with the scheduler stepped before the optimizer: each epoch uses the next "
+                                "epoch's learning rate. Step the optimizer first, then the scheduler (torch warns "
+                                "about the other order)"),
     Loop(optimizer="sgd", slip="with plain gradient descent: use torch.optim.Adam(model.parameters(), lr=lr)"),
     Loop(lr=1e-3, slip="at Adam's default learning rate 1e-3: pass lr=lr to the optimizer"),
     Loop(optimizer="fresh_adam", slip="with a new Adam optimizer every epoch (its moment estimates restart "
                                       "each time): create the optimizer once, before the loop"),
     Loop(record="after", slip="recording the loss after the step: record loss.item() of the loss you step "
-                              "on, before optimizer.step()"),
+                              "on, before the optimizer's step"),
 )
 
 
@@ -421,20 +422,20 @@ def expect_follows_contract(result: dict, net: NetSpec, inst: Instance, what: st
         raise CheckFailed(text + (" The returned model still has its initial weights: train the model you were "
                                   "given, in place, and return that model." if untouched else
                                   " Return the model you trained (the one you were given, trained in place)."))
-    raise CheckFailed(text + " Check: optimizer.zero_grad() before each backward; torch.optim.Adam with lr=lr, "
-                             "created once; CosineAnnealingLR(T_max=epochs) stepped once per epoch after "
-                             "optimizer.step(); the loss recorded before the step.")
+    raise CheckFailed(text + " Check: the gradients zeroed before each backward; torch.optim.Adam with lr=lr, "
+                             "created once; CosineAnnealingLR(T_max=epochs) stepped once per epoch, after the "
+                             "optimizer; the loss recorded before the step.")
 
 
 def expect_learning_curve(result: dict, run: Run, x_test: np.ndarray, epochs: int, what: str) -> None:
     r"""Check the recorded learning curve: epochs every max(1, epochs // 40) and the last, and at each the
     test accuracy of the contract's model after that many epochs, up to the test inputs whose class the
     round-off of a correct run can flip (margin within 2 TRAJ_LOGIT_ATOL plus float32 evaluation error)."""
-    every = max(1, epochs // 40)
-    want_epochs = sorted(set(range(every, epochs + 1, every)) | {epochs})
+    stride = max(1, epochs // 40)
+    want_epochs = sorted(set(range(stride, epochs + 1, stride)) | {epochs})
     expect(result["epoch"] == want_epochs,
            f"{what}['epoch'] should list the epochs after which test accuracy was measured: every "
-           f"max(1, epochs // 40) = {every} epochs and after the last, {want_epochs[:4]}...{want_epochs[-2:]}; "
+           f"max(1, epochs // 40) = {stride} epochs and after the last, {want_epochs[:4]}...{want_epochs[-2:]}; "
            f"got {result['epoch'][:4]}...{result['epoch'][-2:]} ({len(result['epoch'])} entries).")
     y = labels(x_test)
     for epoch, got in zip(want_epochs, result["test_acc"]):
@@ -614,6 +615,12 @@ def mimic_loss_scalar(mimic_loss) -> None:
                f"mimic_loss should return a scalar tensor for float64 logits too; got {describe(out)}")
         return float(out.array.reshape(-1)[0])
 
+    # Deterministic: a mean of squares of exact zeros is exactly 0 (1e-12 only absorbs a loss written as
+    # a difference of equal terms); a shift by 1 gives exactly 1 (> 1e-6), while a loss on softmax
+    # outputs gives at most a few ulps; a mean over a duplicated batch or duplicated columns equals
+    # the original up to gamma_14 = 8.3e-7 relative even in float32 (any summation order): 1e-5.
+    # Caught: KL or cross-entropy on softmax outputs, squared error of probabilities (shift), the
+    # teacher's argmax as labels (not 0 at equality), sums over the batch or over the logits.
     base = value(s, t)
     expect(abs(value(t, t)) <= 1e-12, f"mimic_loss(z, z) should be 0 (a student whose logits equal the teacher's "
                                       f"has nothing left to learn); got {value(t, t):.6g}.")
@@ -622,11 +629,11 @@ def mimic_loss_scalar(mimic_loss) -> None:
            "change under such a shift, but the logits differ: Ba & Caruana regress the logits themselves, not "
            "probabilities.")
     doubled = value(np.vstack([s, s]), np.vstack([t, t]))
-    expect(abs(doubled - base) <= 1e-9 * abs(base),
+    expect(abs(doubled - base) <= 1e-5 * abs(base),
            f"mimic_loss of a batch repeated twice should equal that of the batch ({base:.6g}); got {doubled:.6g}. "
            "Average over the batch, so the loss does not grow with the batch size.")
     wide = value(np.hstack([s, s]), np.hstack([t, t]))
-    expect(abs(wide - base) <= 1e-9 * abs(base),
+    expect(abs(wide - base) <= 1e-5 * abs(base),
            f"mimic_loss with every logit column repeated twice should equal that of the original ({base:.6g}); got "
            f"{wide:.6g}. Average over the logits as well as over the batch.")
 
