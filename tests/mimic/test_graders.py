@@ -89,6 +89,28 @@ def trained_copy(ns):
     return {"train_on_labels": train_on_labels}
 
 
+def teacher_trained(ns):
+    """Targets computed with gradient and the teacher's parameters given to the optimizer too."""
+    def train_mimic(student, teacher, data, epochs, lr, seed, extra_inputs=None):
+        x = data["x_train"] if extra_inputs is None else torch.cat([data["x_train"], extra_inputs])
+        torch.manual_seed(seed)
+        optimizer = torch.optim.Adam([*student.parameters(), *teacher.parameters()], lr=lr)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+        history = {"model": student, "loss": [], "epoch": [], "test_acc": []}
+        for epoch in range(1, epochs + 1):
+            loss = ns["mimic_loss"](student(x), teacher(x))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            history["loss"].append(loss.item())
+            if epoch % max(1, epochs // 40) == 0 or epoch == epochs:
+                history["epoch"].append(epoch)
+                history["test_acc"].append(ns["accuracy"](student, data["x_test"], data["y_test"]))
+        return history
+    return {"train_mimic": train_mimic}
+
+
 def sweep_variant(widths=None, layers=None, eval_on="test", params=None):
     def make(ns):
         def depth_sweep(budget, depths, data, seed, epochs, lr):
@@ -164,8 +186,9 @@ MISTAKES = [
     ("mimic_q5", "zero_grad", mimic_slip(zero_grad=False)),
     ("mimic_q5", "constant learning rate", mimic_slip(schedule="constant")),
     ("mimic_q5", "every max(1, epochs // 40)", mimic_slip(every=1)),
+    ("mimic_q5", "changed the teacher's weights", teacher_trained),
     ("mimic_q6", "equal budget", sweep_variant(widths=1)),
-    ("mimic_q6", "hidden layers", sweep_variant(layers=1)),
+    ("mimic_q6", "hidden layer", sweep_variant(layers=1)),
     ("mimic_q6", "report the test accuracy", sweep_variant(eval_on="train")),
     ("mimic_q6", "count_params of the model", sweep_variant(params="budget")),
 ]

@@ -33,8 +33,8 @@ from autograder.checking import (
 )
 from autograder.assignments.mimic.public import (
     Instance, ambiguous, data_arg, expect_follows_contract, expect_history, expect_largest_width,
-    expect_learning_curve, f32, float32_error_bound, init_mlp, labels, log_softmax, mlp_kinds_hint, split,
-    teacher_spec, tiny_instance,
+    expect_learning_curve, f32, float32_error_bound, init_mlp, labels, log_softmax, mlp_kinds_hint, run_training,
+    split, tiny_instance,
 )
 
 # -- the graded training runs (instances fixed before measuring; certified in test_contract.py) --
@@ -75,38 +75,6 @@ def graded_instance(loss: str, extra: bool = False) -> Instance:
 def curve_instance(loss: str) -> Instance:
     """The 80-epoch learning-curve run: the public checks' tiny run, longer."""
     return tiny_instance(loss, epochs=CURVE_EPOCHS)
-
-
-def _run_labels(train_on_labels, inst: Instance) -> dict:
-    f = student(train_on_labels, "train_on_labels")
-    model = f.keep(inst.init)
-    result = f(model, inst.data(), inst.epochs, inst.lr, 0)
-    _expect_trained_in_place(f, result, model, inst.describe("train_on_labels"))
-    return result
-
-
-def _run_mimic(train_mimic, inst: Instance) -> dict:
-    f = student(train_mimic, "train_mimic")
-    model, teacher = f.keep(inst.init), f.keep(teacher_spec())
-    kwargs = {} if inst.extra is None else {"extra_inputs": TensorArg(inst.extra, "float32")}
-    result = f(model, teacher, inst.data(), inst.epochs, inst.lr, 0, **kwargs)
-    what = inst.describe("train_mimic")
-    _expect_trained_in_place(f, result, model, what)
-    after = f.inspect(teacher)
-    expect(all(np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
-               for a, b in zip(after.linear_layers, teacher_spec().linear_layers)),
-           f"{what} changed the teacher's weights: the teacher is only evaluated (its logits are the targets, "
-           "computed without gradient); optimise the student's parameters only.")
-    return result
-
-
-def _expect_trained_in_place(f, result, model, what: str) -> None:
-    """The docstring's promise: the model given is trained in place and returned in the history."""
-    expect(isinstance(result, dict) and "model" in result,
-           f"{what} should return a dict with keys 'model', 'loss', 'epoch', 'test_acc'.")
-    expect(f.same(result["model"], model),
-           f"{what}['model'] is not the model it was given: train that model in place and return it (callers such "
-           "as depth_sweep and the experiment evaluate the model they passed in), not a copy.")
 
 
 def _expect_run(result, inst: Instance, what: str) -> None:
@@ -274,14 +242,14 @@ def labels_follow_contract(train_on_labels) -> None:
     model, every recorded loss and the returned model's logits agree up to round-off
     (TRAJ_LOSS_RTOL, TRAJ_LOGIT_ATOL), and the learning curve is the test accuracy after each epoch."""
     inst = graded_instance("cross_entropy")
-    _expect_run(_run_labels(train_on_labels, inst), inst, inst.describe("train_on_labels"))
+    _expect_run(run_training(train_on_labels, inst), inst, inst.describe("train_on_labels"))
 
 
 def labels_learning_curve(train_on_labels) -> None:
     """Check an 80-epoch run records the test accuracy every 2 epochs and after the last, and that
     the last one is the accuracy of the returned weights."""
     inst = curve_instance("cross_entropy")
-    _expect_curve_bookkeeping(_run_labels(train_on_labels, inst), inst, inst.describe("train_on_labels"))
+    _expect_curve_bookkeeping(run_training(train_on_labels, inst), inst, inst.describe("train_on_labels"))
 
 
 # -- mimic_q5: mimic_loss and train_mimic --------------------------------------------------------
@@ -345,14 +313,14 @@ def mimic_follows_contract(train_mimic) -> None:
     after each epoch."""
     for extra in (False, True):
         inst = graded_instance("mse", extra=extra)
-        _expect_run(_run_mimic(train_mimic, inst), inst, inst.describe("train_mimic"))
+        _expect_run(run_training(train_mimic, inst), inst, inst.describe("train_mimic"))
 
 
 def mimic_learning_curve(train_mimic) -> None:
     """Check an 80-epoch run records the test accuracy every 2 epochs and after the last, and that
     the last one is the accuracy of the returned weights."""
     inst = curve_instance("mse")
-    _expect_curve_bookkeeping(_run_mimic(train_mimic, inst), inst, inst.describe("train_mimic"))
+    _expect_curve_bookkeeping(run_training(train_mimic, inst), inst, inst.describe("train_mimic"))
 
 
 # -- mimic_q6: depth_sweep -----------------------------------------------------------------------

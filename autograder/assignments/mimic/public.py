@@ -546,12 +546,44 @@ def width_small(width_for_budget) -> None:
         expect_largest_width(f(1, 2, depth, budget), 1, 2, depth, budget)
 
 
+def run_training(fn, inst: Instance) -> dict:
+    r"""Call train_on_labels (inst.loss "cross_entropy") or train_mimic ("mse") on ``inst`` with the
+    model (and the teacher) kept on the student side, and check the docstrings' promises: the model
+    given is trained in place and returned in the history; the teacher is only evaluated.
+
+    Returns:
+        the marshalled history dict.
+    """
+    name = "train_on_labels" if inst.loss == "cross_entropy" else "train_mimic"
+    f = student(fn, name)
+    what = inst.describe(name)
+    model = f.keep(inst.init)
+    if inst.loss == "cross_entropy":
+        result = f(model, inst.data(), inst.epochs, inst.lr, 0)
+    else:
+        teacher = f.keep(teacher_spec())
+        kwargs = {} if inst.extra is None else {"extra_inputs": TensorArg(inst.extra, "float32")}
+        result = f(model, teacher, inst.data(), inst.epochs, inst.lr, 0, **kwargs)
+        after = f.inspect(teacher)
+        expect(all(np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
+                   for a, b in zip(after.linear_layers, teacher_spec().linear_layers)),
+               f"{what} changed the teacher's weights: the teacher is only evaluated (its logits are the targets, "
+               "computed once without gradient); optimise the student's parameters only.")
+    expect(isinstance(result, dict) and "model" in result,
+           f"{what} should return a dict with keys 'model', 'loss', 'epoch', 'test_acc'; got {describe(result)}")
+    expect(f.same(result["model"], model),
+           f"{what}['model'] is not the model it was given: train that model in place and return it (callers such "
+           "as depth_sweep and the experiment evaluate the model they passed in), not a copy.")
+    return result
+
+
 def train_on_labels_runs(train_on_labels) -> None:
-    """Check a 3-epoch run on 16 points: the history dict, and the recorded losses and trained model
-    against the contract's exact run from the same weights (zero_grad, Adam, schedule, loss)."""
+    """Check a 3-epoch run on 16 points: the model trained in place, the history dict, and the
+    recorded losses and trained model against the contract's exact run from the same weights
+    (zero_grad, Adam, schedule, loss)."""
     inst = tiny_instance("cross_entropy")
+    result = run_training(train_on_labels, inst)
     what = inst.describe("train_on_labels")
-    result = student(train_on_labels, "train_on_labels")(inst.init, inst.data(), inst.epochs, inst.lr, 0)
     expect_follows_contract(result, expect_history(result, inst.epochs, what), inst, what)
 
 
@@ -639,27 +671,41 @@ def mimic_loss_scalar(mimic_loss) -> None:
 
 
 def train_mimic_runs(train_mimic) -> None:
-    """Check 3-epoch runs on 16 points, without and with 8 extra inputs: the history dict, and the
-    recorded losses and trained model against the contract's exact run from the same weights."""
-    f = student(train_mimic, "train_mimic")
+    """Check 3-epoch runs on 16 points, without and with 8 extra inputs: the student trained in place,
+    the teacher unchanged, the history dict, and the recorded losses and trained model against the
+    contract's exact run from the same weights."""
     for inst in (tiny_instance("mse"), tiny_instance("mse", extra=True)):
+        result = run_training(train_mimic, inst)
         what = inst.describe("train_mimic")
-        kwargs = {} if inst.extra is None else {"extra_inputs": TensorArg(inst.extra, "float32")}
-        result = f(inst.init, teacher_spec(), inst.data(), inst.epochs, inst.lr, 0, **kwargs)
         expect_follows_contract(result, expect_history(result, inst.epochs, what), inst, what)
 
 
 def depth_sweep_runs(depth_sweep) -> None:
     """Check depth_sweep(60, [1, 2], data, 0, epochs=3, lr=0.01) returns the five lists, one entry
-    per depth."""
-    got = student(depth_sweep, "depth_sweep")(60, [1, 2], tiny_instance("cross_entropy").data(), 0, 3, 1e-2)
-    what = "depth_sweep(60, [1, 2], data, seed=0, epochs=3, lr=0.01)"
+    per depth, and that each model has its depth's number of hidden layers, all of the reported
+    width, the largest that fits the budget, with the reported parameter count."""
+    budget, depths = 60, [1, 2]
+    got = student(depth_sweep, "depth_sweep")(budget, depths, tiny_instance("cross_entropy").data(), 0, 3, 1e-2)
+    what = f"depth_sweep({budget}, {depths}, data, seed=0, epochs=3, lr=0.01)"
     keys = ("depths", "widths", "params", "test_acc", "models")
     expect(isinstance(got, dict), f"{what} should return a dict with keys {keys}; got {describe(got)}")
     for key in keys:
         expect(key in got and isinstance(got[key], list) and len(got[key]) == 2,
                f"{what}[{key!r}] should be a list with one entry per depth (2); got "
                f"{describe(got.get(key)) if key in got else 'no such key.'}")
-    expect(got["depths"] == [1, 2], f"{what}['depths'] should be [1, 2]; got {got['depths']}.")
-    for model in got["models"]:
-        as_net(model, f"{what}['models'][i]")
+    expect(got["depths"] == depths, f"{what}['depths'] should be {depths}; got {got['depths']}.")
+    for i, depth in enumerate(depths):
+        net = as_net(got["models"][i], f"{what}['models'][{i}]")
+        widths = [int(layer.weight.shape[0]) for layer in net.linear_layers[:-1]]
+        expect(len(widths) == depth, f"{what}['models'][{i}] should have {depth} hidden layer(s) (depth {depth}); it "
+                                     f"has {len(widths)}: build mlp(d, [w] * depth, K).")
+        expect(widths == [got["widths"][i]] * depth,
+               f"{what}['models'][{i}] has hidden widths {widths}, but the reported width is {got['widths'][i]!r}.")
+        sizes = [1, *widths, 2]
+        fits = param_count(sizes) <= budget < param_count([1] + [widths[0] + 1] * depth + [2])
+        expect(fits, f"{what}: the depth-{depth} model has width {widths[0]} and {param_count(sizes)} parameters; at "
+                     f"an equal budget each depth gets the largest width whose net has at most {budget} parameters "
+                     "(width_for_budget, question 3).")
+        expect(got["params"][i] == param_count(sizes),
+               f"{what}['params'][{i}] = {got['params'][i]!r}, but the model has {param_count(sizes)} parameters "
+               "(count_params of the model).")
