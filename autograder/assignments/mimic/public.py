@@ -549,32 +549,32 @@ def width_small(width_for_budget) -> None:
 def run_training(fn, inst: Instance) -> dict:
     r"""Call train_on_labels (inst.loss "cross_entropy") or train_mimic ("mse") on ``inst`` with the
     model (and the teacher) kept on the student side, and check the docstrings' promises: the model
-    given is trained in place and returned in the history; the teacher is only evaluated.
+    given is trained in place and returned in the history dict; the teacher is only evaluated.
 
     Returns:
-        the marshalled history dict.
+        the marshalled history dict the function returned.
     """
     name = "train_on_labels" if inst.loss == "cross_entropy" else "train_mimic"
     f = student(fn, name)
     what = inst.describe(name)
     model = f.keep(inst.init)
     if inst.loss == "cross_entropy":
-        result = f(model, inst.data(), inst.epochs, inst.lr, 0)
+        outcome = f(model, inst.data(), inst.epochs, inst.lr, 0)
     else:
         teacher = f.keep(teacher_spec())
         kwargs = {} if inst.extra is None else {"extra_inputs": TensorArg(inst.extra, "float32")}
-        result = f(model, teacher, inst.data(), inst.epochs, inst.lr, 0, **kwargs)
+        outcome = f(model, teacher, inst.data(), inst.epochs, inst.lr, 0, **kwargs)
         after = f.inspect(teacher)
         expect(all(np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
                    for a, b in zip(after.linear_layers, teacher_spec().linear_layers)),
                f"{what} changed the teacher's weights: the teacher is only evaluated (its logits are the targets, "
                "computed once without gradient); optimise the student's parameters only.")
-    expect(isinstance(result, dict) and "model" in result,
-           f"{what} should return a dict with keys 'model', 'loss', 'epoch', 'test_acc'; got {describe(result)}")
-    expect(f.same(result["model"], model),
+    expect(isinstance(outcome, dict) and "model" in outcome,
+           f"{what} should return a dict with keys 'model', 'loss', 'epoch', 'test_acc'; got {describe(outcome)}")
+    expect(f.same(outcome["model"], model),
            f"{what}['model'] is not the model it was given: train that model in place and return it (callers such "
            "as depth_sweep and the experiment evaluate the model they passed in), not a copy.")
-    return result
+    return outcome
 
 
 def train_on_labels_runs(train_on_labels) -> None:
