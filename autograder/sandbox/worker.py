@@ -39,7 +39,7 @@ import signal
 import sys
 from typing import Any, BinaryIO, Callable, Optional
 
-from autograder.checking.calls import student_traceback
+from autograder.checking.calls import cpu_seconds, student_traceback
 from autograder.checking.marshal import marshal, unmarshal
 from autograder.checking.values import CallbackRef, Handle
 from autograder.checking.wire import decode, encode, read_frame, write_frame
@@ -62,11 +62,6 @@ def bounded(seconds: float, fn: Callable[[], Any]) -> Any:
         return fn()
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-def _cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
 
@@ -141,15 +136,15 @@ class Worker:
         target = self.objects[msg["target"]]
         args = self._real(msg["args"])
         kwargs = self._real(msg["kwargs"])
-        started = _cpu_seconds()
+        started = cpu_seconds()
         try:
             result = bounded(msg["timeout"], lambda: target(*args, **kwargs))
         except GradingTimeout:
-            return {"ok": False, "timed_out": True, "cpu_s": _cpu_seconds() - started}
+            return {"ok": False, "timed_out": True, "cpu_s": cpu_seconds() - started}
         except BaseException as exc:  # the student's exception, SystemExit included
             return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000],
                     "where": student_traceback(exc)}
-        spent = _cpu_seconds() - started
+        spent = cpu_seconds() - started
         return {"ok": True, "value": self._encode(marshal(result, self.keep)), "cpu_s": spent}
 
     def op_keep(self, msg: dict) -> dict:
