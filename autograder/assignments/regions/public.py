@@ -305,11 +305,21 @@ def unit_rows(rows: np.ndarray) -> np.ndarray:
 def matched_angles(true_rows: np.ndarray, got_rows: np.ndarray) -> tuple:
     r"""Match got to true rows (both (k, d + 1), compared after normalising) by a Hungarian
     assignment minimising the total angle; return (angles (k,), index of the got row per true row).
-    The angle is 2 arcsin(|u - v| / 2): accurate to round-off near 0, unlike arccos(u . v)."""
-    from scipy.optimize import linear_sum_assignment
+    The angle is 2 arcsin(|u - v| / 2): accurate to round-off near 0, unlike arccos(u . v).
 
+    When every true row's nearest got row is a different one and lies within a quarter of the true
+    rows' smallest separation, that one-to-one nearest match is the assignment (any other pairs some
+    row with one at least half a separation away): then scipy, whose import costs the grader about
+    half a second, is not needed. Otherwise scipy.optimize.linear_sum_assignment decides."""
     u, v = unit_rows(true_rows), unit_rows(got_rows)
     angles = 2.0 * np.arcsin(np.clip(np.linalg.norm(u[:, None, :] - v[None, :, :], axis=2) / 2.0, 0.0, 1.0))
+    nearest = np.argmin(angles, axis=1)
+    between = 2.0 * np.arcsin(np.clip(np.linalg.norm(u[:, None, :] - u[None, :, :], axis=2) / 2.0, 0.0, 1.0))
+    separation = np.min(between + 4.0 * np.eye(len(u))) if len(u) > 1 else np.pi
+    if len(set(nearest.tolist())) == len(u) and angles[np.arange(len(u)), nearest].max() < separation / 4:
+        return angles[np.arange(len(u)), nearest], nearest
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(angles)
     order = np.argsort(rows)
     return angles[rows[order], cols[order]], cols[order]
