@@ -19,11 +19,15 @@ What each question is held to:
   4, depth 8), each within its window (``DENSITY_CASES``);
 * distance_to_boundary: hand cases, then a geometric verification (the pattern is constant in the
   ball of the returned radius and flips just beyond it along the normal of the nearest boundary),
-  then exact agreement with the reference, then the 1/N law (regression slope).
+  then exact agreement with the reference, then the 1/N law (regression slope);
+* recover_first_layer (q6) and recover_net (q7): on fixed hidden nets (``hidden_nets.py``) behind a
+  Callback that counts queries here, the hyperplanes up to order and positive scale (public.py,
+  ``judge_hyperplanes``) and a net agreeing with f on fresh points (``judge_net``), within the budget.
 
 Only ``DENSITY_CASES`` are statistical (the student's own random nets and lines); every other check
 uses fixed-seed numpy generators and exact or round-off-level comparisons, so its false-fail
-probability for a correct answer is 0.
+probability for a correct answer is 0 (for q6 and q7: for a method that locates what it finds
+exactly and checks it; a method that guesses can be unlucky in its own random choices).
 """
 from __future__ import annotations
 
