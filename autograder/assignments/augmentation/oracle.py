@@ -16,7 +16,6 @@ import functools
 import itertools
 
 import numpy as np
-from scipy import ndimage
 
 SIDE = 32
 DISK_RADIUS = 13.0
@@ -70,6 +69,8 @@ def grey_test_image() -> np.ndarray:
 def _grey_candidates() -> tuple:
     """The grey test image mirrored (or not) and rotated by every whole angle, on the disk, each with
     its mean removed and scaled to norm 1: (720, D) and the angles (720,)."""
+    from scipy import ndimage        # only when a pipeline failed and its cause is named
+
     x = grey_test_image()[0].astype(np.float64) / 255.0
     mask = disk_mask()
     vectors, angles = [], []
