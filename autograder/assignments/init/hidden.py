@@ -1,23 +1,5 @@
-r"""Hidden checks of `init`: every answer is compared with theory, never with our solution.
-
-Oracles (all computed here, independently of the student's code and of the reference solution):
-
-* leaky ReLU phi(z) = max(z, a z): for z symmetric about 0, E[phi(z)^2] = (1 + a^2)/2 E[z^2], so the
-  weight variance that keeps the mean squared pre-activation constant is
-  sigma_w^2 / fan_in with sigma_w^2 = 2 / (1 + a^2), the gain is sqrt(2 / (1 + a^2));
-* the law of q_L / q_1 (mean squared pre-activation of hidden layer L over layer 1, one input,
-  Gaussian weights N(0, sigma_w^2 / fan_in), zero biases, equal widths n): conditionally on layer l,
-  z_{l+1} is an isotropic Gaussian vector, and leaky ReLU is positively homogeneous, so
-  log(q_L / q_1) = (L - 1) log sigma_w^2 + log(|phi(g_1)|^2 / |g_1|^2)
-                   + sum_{l=2}^{L-1} log(|phi(g_l)|^2 / n) + log(|g_L|^2 / n)
-  with independent g_l ~ N(0, I_n) (Hanin & Rolnick 2018). To second order in 1/n its mean is
-  (L - 1)(log(sigma_w^2 (1 + a^2)/2) - v/(2n)) and its variance (L - 1) v / n, with
-  v = Var[phi(g)^2] / E[phi(g)^2]^2 = 6 (1 + a^4)/(1 + a^2)^2 - 1 (v = 5 for ReLU); exactly,
-  E[R] = (sigma_w^2 (1 + a^2)/2)^(L-1) and Var[R] / E[R]^2 = (1 + v/n)^(L-1) - 1 for R = q_L / q_1;
-  tests/init/test_statistics.py checks these against a simulation of the exact law;
-* tanh mean field (Poole et al. 2016): the length map q -> sigma_w^2 E[tanh(sqrt(q) z)^2] + sigma_b^2
-  has a unique stable fixed point q*, and chi_1 = sigma_w^2 E[tanh'(sqrt(q*) z)^2], z ~ N(0, 1);
-  computed here with 301-node Gauss-Hermite quadrature (probabilists' weights) and Brent's method.
+r"""Hidden checks of `init` questions 1-8: every answer is compared with theory (``theory.py``:
+quadrature, exact laws, mean field), never with our solution.
 
 Statistical checks state their false-fail probability for a correct answer next to their constants;
 every other check is deterministic.
@@ -27,43 +9,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
-from scipy import special
-from scipy.optimize import brentq
 
 from autograder.checking import (
     CheckFailed, LayerSpec, NetSpec, TensorArg, as_array, as_net, expect, student,
 )
 from autograder.assignments.init.public import as_float_list, expect_real, linear_spec
+from autograder.assignments.init.theory import (
+    GAUSS_NODES, chi2_window, gauss_mean, log_ratio_law, normal_bound, oracle_chi1, oracle_critical, oracle_q_star,
+    relative_kurtosis, second_moment_factor, second_moment_ratio, theory_sigma_w2, variance_factor,
+)
 
-# -- theory -------------------------------------------------------------------------------------
-
-
-def second_moment_factor(a: float) -> float:
-    """E[phi(z)^2] / E[z^2] for leaky ReLU of slope a and z symmetric about 0."""
-    return (1.0 + a * a) / 2.0
-
-
-def variance_factor(a: float) -> float:
-    """Var[phi(z)] / Var[z] for z ~ N(0, s^2): the second moment minus (E phi(z))^2 = (1 - a)^2 s^2 / (2 pi)."""
-    return second_moment_factor(a) - (1.0 - a) ** 2 / (2.0 * math.pi)
-
-
-def theory_sigma_w2(a: float) -> float:
-    return 1.0 / second_moment_factor(a)
-
-
-def relative_kurtosis(a: float) -> float:
-    """v = Var[phi(g)^2] / E[phi(g)^2]^2 for g ~ N(0, 1): E phi^4 = 3 (1 + a^4)/2."""
-    return 6.0 * (1.0 + a ** 4) / (1.0 + a * a) ** 2 - 1.0
-
-
-def log_ratio_law(depth: int, width: int, a: float, sigma_w2: float) -> tuple:
-    """Mean and standard deviation of log(q_depth / q_1) for one net and one input (see module doc)."""
-    v = relative_kurtosis(a)
-    steps = depth - 1
-    mean = steps * (math.log(sigma_w2 * second_moment_factor(a)) - v / (2.0 * width))
-    return mean, math.sqrt(steps * v / width)
+__all__ = ["relative_kurtosis", "second_moment_factor"]  # re-exported for the tests of the laws
 
 
 def mistake_hint(ratio: float, candidates: dict, lo: float, hi: float) -> str:
@@ -76,36 +32,48 @@ def mistake_hint(ratio: float, candidates: dict, lo: float, hi: float) -> str:
     return f" This is what {close[0][1]} gives." if close else ""
 
 
-def gain_mistakes(a: float) -> dict:
-    """Plausible wrong gains (as numbers) for slope a."""
-    return {
-        "sqrt(2 / (1 + a)) (the slope enters squared: E[phi(z)^2] = (1 + a^2)/2 E[z^2])": math.sqrt(2 / (1 + a)),
-        "2 / (1 + a^2) without the square root (that is the variance factor sigma_w^2, the gain is its root)": 2 / (1 + a * a),
-        "sqrt(2), the ReLU gain (it ignores the negative slope)": math.sqrt(2.0),
-        "1 / sqrt(Var[phi(z)] / Var[z]) (the variance of phi(z) is smaller than its second moment by "
-        "(1 - a)^2/(2 pi) Var[z]; the next layer sees the second moment, since E[phi(z)] != 0)": 1 / math.sqrt(variance_factor(a)),
+def gain_mistakes(a: float, b: float = 1.0) -> dict:
+    """Plausible wrong gains (as numbers) for slopes (a, b)."""
+    mistakes = {
+        "sqrt(2 / (a + b)) (the slopes enter squared: phi(z)^2 = b^2 z^2 or a^2 z^2)": math.sqrt(2 / (a + b)) if a + b > 0 else -1.0,
+        "the variance factor 2 / (a^2 + b^2) without the square root (the gain is its root)": 2 / (a * a + b * b),
+        "sqrt(2), the ReLU gain (it ignores the slopes)": math.sqrt(2.0),
+        "the leaky-ReLU gain with b = 1 (positive_slope ignored)": math.sqrt(2 / (1 + a * a)),
     }
+    if b == 1.0:
+        mistakes["1 / sqrt(Var[phi(z)] / Var[z]) (the variance of phi(z) is smaller than its second moment by "
+                 "(1 - a)^2/(2 pi) Var[z]; the next layer sees the second moment, since E[phi(z)] != 0)"] = \
+            1 / math.sqrt(variance_factor(a))
+    return mistakes
 
 
 # -- init_q1: leaky_relu_gain --------------------------------------------------------------------
-# Exact formula evaluated in float64: 1e-9 relative forgives only round-off. The wrong formulas in
-# gain_mistakes differ by at least 1.6% at a = 0.2 and 0.5 (and by 18% at a = 0 for the variance one).
-GAIN_RTOL = 1e-9
+# The oracle is 1 / sqrt(E[phi(z)^2] / E[z^2]) with E[phi(z)^2] by adaptive quadrature (relative error
+# ~1e-13). 1e-6 relative forgives round-off, float32 included (a gain computed with torch tensors is within
+# 1.2e-7); every wrong formula in gain_mistakes differs by at least 1.6% on some case below (deterministic).
+GAIN_RTOL = 1e-6
 GAIN_SLOPES = (0.0, 0.01, 0.1, 0.2, 0.25, 1 / 3, 0.5, 0.75, 1.0)
+# (negative_slope, positive_slope) beyond leaky ReLU: b != 1 (torch.nn.init.calculate_gain knows only b = 1),
+# a negative slope (|z| at a = -1), a > b, and a rescaled ReLU.
+GAIN_GENERAL = ((0.2, 2.0), (0.3, 0.5), (-1.0, 1.0), (-0.5, 1.0), (1.5, 0.5), (0.0, 3.0), (2.0, 2.0))
 
 
 def gain_theory(leaky_relu_gain) -> None:
-    """Check leaky_relu_gain(a) = sqrt(2 / (1 + a^2)) for slopes from 0 (ReLU, sqrt 2) to 1 (linear, 1)."""
+    """Check the gain of phi(z) = b z (z > 0), a z (z <= 0), i.e. 1 / sqrt(E[phi(z)^2] / E[z^2]) by
+    quadrature, for leaky ReLU (b = 1, a from 0 to 1) and for general slopes (a, b)."""
     f = student(leaky_relu_gain, "leaky_relu_gain")
-    for a in (0.2, 0.5) + GAIN_SLOPES:
-        got = expect_real(f(a), f"leaky_relu_gain({a:.4g})")
-        want = math.sqrt(2.0 / (1.0 + a * a))
+    cases = [(a, 1.0) for a in (0.2, 0.5) + GAIN_SLOPES] + list(GAIN_GENERAL)
+    for a, b in cases:
+        call = f"leaky_relu_gain({a:.4g})" if b == 1.0 else f"leaky_relu_gain({a:.4g}, positive_slope={b:g})"
+        got = expect_real(f(a) if b == 1.0 else f(a, positive_slope=b), call)
+        ratio = second_moment_ratio(a, b)
+        want = 1.0 / math.sqrt(ratio)
         if abs(got - want) > GAIN_RTOL * want:
-            named = [name for name, value in gain_mistakes(a).items() if abs(got - value) <= 1e-6 * value]
+            named = [name for name, value in gain_mistakes(a, b).items() if abs(got - value) <= 1e-6 * value]
             raise CheckFailed(
-                f"leaky_relu_gain({a:.4g}) should be sqrt(2 / (1 + a^2)) = {want:.10g}, got {got:.10g}. "
-                f"For z symmetric about 0, E[phi(z)^2] = (1 + a^2)/2 E[z^2]; Var[z_next] = fan_in Var[W] E[phi(z)^2] "
-                f"stays equal to Var[z] when fan_in Var[W] = 2/(1 + a^2) = gain^2."
+                f"{call} should be {want:.10g}, got {got:.10g}. By numerical integration, E[phi(z)^2] / E[z^2] = "
+                f"{ratio:.10g} for these slopes (z ~ N(0, 1)), and Var[z_next] = fan_in Var[W] E[phi(z)^2] stays equal "
+                f"to E[z^2] when fan_in Var[W] = gain^2 = E[z^2] / E[phi(z)^2]."
                 + (f" Your value is {named[0]}." if named else ""))
 
 
@@ -139,16 +107,6 @@ def init_mistakes(a: float, fan_in: int, fan_out: int) -> dict:
         "std = gain / fan_in (a missing square root on fan_in)": 1.0 / fan_in,
         "the gain from Var[phi(z)] instead of E[phi(z)^2]": mu / variance_factor(a),
     }
-
-
-def chi2_window(dof: int, p: float) -> tuple:
-    """Two-sided (1 - p) interval of chi^2(dof) / dof (scipy.special.chdtri inverts the upper tail)."""
-    return special.chdtri(dof, 1 - p / 2) / dof, special.chdtri(dof, p / 2) / dof
-
-
-def normal_bound(p: float) -> float:
-    """z with P(|N(0, 1)| > z) = p."""
-    return float(-special.ndtri(p / 2))
 
 
 def expect_gaussian_weights(weight: np.ndarray, variance: float, p: float, what: str, theory: str,
@@ -469,19 +427,22 @@ def moments_exact(layer_second_moments) -> None:
 
 # -- init_q6: critical_sigma_w2 ------------------------------------------------------------------
 def critical_theory(critical_sigma_w2) -> None:
-    """Check critical_sigma_w2(a) = 2 / (1 + a^2) exactly (GAIN_RTOL) for slopes 0..1."""
+    """Check critical_sigma_w2(a) = E[z^2] / E[phi(z)^2] (quadrature, GAIN_RTOL) for slopes 0..1: the
+    sigma_w^2 = fan_in Var[W] at which the mean squared pre-activation neither grows nor shrinks."""
     f = student(critical_sigma_w2, "critical_sigma_w2")
     for a in (0.2, 0.5) + GAIN_SLOPES:
         got = expect_real(f(a), f"critical_sigma_w2({a:.4g})")
-        want = theory_sigma_w2(a)
+        ratio = second_moment_ratio(a)
+        want = 1.0 / ratio
         if abs(got - want) > GAIN_RTOL * want:
             wrong = {"2 / (1 + a)": 2 / (1 + a), "2 (the ReLU value, ignoring the slope)": 2.0,
-                     "the gain sqrt(2/(1+a^2)) (not squared)": math.sqrt(want),
+                     "the gain (not squared): sigma_w^2 is fan_in Var[W], the square of the gain": math.sqrt(want),
                      "1 / (Var[phi(z)] / Var[z]) (the variance, not the second moment)": 1 / variance_factor(a)}
             named = [name for name, value in wrong.items() if abs(got - value) <= 1e-6 * value]
             raise CheckFailed(
-                f"critical_sigma_w2({a:.4g}) should be 2 / (1 + a^2) = {want:.10g}, got {got:.10g}: the mean squared "
-                f"pre-activation is multiplied by sigma_w^2 E[phi(z)^2]/E[z^2] = sigma_w^2 (1 + a^2)/2 per layer."
+                f"critical_sigma_w2({a:.4g}) should be {want:.10g}, got {got:.10g}: each layer multiplies the mean "
+                f"squared pre-activation by sigma_w^2 E[phi(z)^2]/E[z^2], and E[phi(z)^2]/E[z^2] = {ratio:.10g} here "
+                f"(numerical integration), so the signal neither grows nor shrinks at sigma_w^2 = {want:.10g}."
                 + (f" Your value is {named[0]}." if named else ""))
 
 
@@ -540,34 +501,15 @@ def scan_theory_best(scan_init) -> None:
 
 
 # -- init_q8: tanh mean field --------------------------------------------------------------------
-_Z, _W = hermegauss(301)
-_W = _W / _W.sum()
-# Oracle accuracy on the graded range (q* <= 2.1): below 1e-11 (checked against scipy.integrate.quad
-# in tests/init/test_statistics.py). 101-node Gauss-Hermite is within 4e-7 there, 81-node within 3e-6;
+# Oracle accuracy on the graded range (q* <= 1.74 on CHI1_GRID): below 1e-10 (checked against
+# scipy.integrate.quad in tests/init/test_statistics.py). 101-node Gauss-Hermite (the notebook's) is within
+# 1.5e-7 for E[sech^4] and 3.6e-7 for chi_1 there (8e-7 for E[sech^4] at q = 2.1), 81-node within 3e-6;
 # Monte Carlo with 1e6 samples is off by 5e-4 to 8e-4 (sd) and fails; the mistakes named below are off by > 1e-2.
 CHI1_ATOL = 1e-5
 CHI1_GRID = tuple((w, b) for w in (0.25, 0.5, 1.0, 1.5, 2.0, 2.5) for b in (0.0, 0.05, 0.2, 0.5) if (w, b) != (1.0, 0.0))
 # The critical point to 1e-3 (as asked); 51-node quadrature is within 2e-4 for sigma_b^2 <= 0.3.
 CRIT_ATOL = 1e-3
 CRIT_BIASES = (0.0, 0.01, 0.05, 0.1, 0.3)
-
-
-def oracle_q_star(sigma_w2: float, sigma_b2: float) -> float:
-    """The stable fixed point of q -> sigma_w2 E[tanh(sqrt(q) z)^2] + sigma_b2."""
-    if sigma_b2 == 0.0 and sigma_w2 <= 1.0:
-        return 0.0
-    g = lambda q: sigma_w2 * float(_W @ np.tanh(math.sqrt(q) * _Z) ** 2) + sigma_b2 - q
-    return brentq(g, 1e-12 if sigma_b2 == 0.0 else 0.0, sigma_w2 + sigma_b2, xtol=1e-15, rtol=1e-15)
-
-
-def oracle_chi1(sigma_w2: float, sigma_b2: float, q: float = None, power: int = 4) -> float:
-    """sigma_w2 E[tanh'(sqrt(q) z)^2] at q = q* (tanh' = sech^2, so power 4; power 2 is E[tanh'])."""
-    q = oracle_q_star(sigma_w2, sigma_b2) if q is None else q
-    return sigma_w2 * float(_W @ np.cosh(math.sqrt(q) * _Z) ** (-power))
-
-
-def oracle_critical(sigma_b2: float) -> float:
-    return brentq(lambda s: oracle_chi1(s, sigma_b2) - 1.0, 0.5, 8.0, xtol=1e-13)
 
 
 def q_star_fixed_point(tanh_q_star) -> None:
@@ -579,7 +521,7 @@ def q_star_fixed_point(tanh_q_star) -> None:
         want = oracle_q_star(sw, sb)
         if abs(got - want) <= CHI1_ATOL:
             continue
-        one_step = sw * float(_W @ np.tanh(_Z) ** 2) + sb
+        one_step = sw * gauss_mean(np.tanh(GAUSS_NODES) ** 2) + sb
         wrong = {"one step of the map from q = 1, not its fixed point": one_step,
                  "the fixed point of the map without sigma_b^2": oracle_q_star(sw, 0.0)}
         named = [name for name, value in wrong.items() if abs(got - value) <= 1e-4]
