@@ -198,6 +198,93 @@ def critical_by_propagation_root(ns):
     return {"critical_sigma_w2": critical_sigma_w2}
 
 
+# -- init_q7: scan_init --------------------------------------------------------------------------
+def scan_batches_up_front(ns):
+    """All mini-batch indices drawn at once before the net is built (the net from the reference deep_mlp)."""
+    deep_mlp = ns["deep_mlp"]
+
+    def scan_init(sigma_w2_values, depth=20, width=32, negative_slope=0.2, steps=150, lr=0.05, batch_size=128, seed=0):
+        from shared.digits import digits
+        X, y = digits()
+        out = []
+        for s2 in sigma_w2_values:
+            torch.manual_seed(seed)
+            rows = torch.randint(len(X), (steps, batch_size))
+            net = deep_mlp(depth, width, negative_slope, float(s2))
+            opt = torch.optim.SGD(net.parameters(), lr=lr)
+            for batch in rows:
+                opt.zero_grad()
+                nn.functional.cross_entropy(net(X[batch]), y[batch]).backward()
+                nn.utils.clip_grad_norm_(net.parameters(), max_norm=1.0)
+                opt.step()
+            with torch.no_grad():
+                out.append(nn.functional.cross_entropy(net(X), y).item())
+        return np.array(out, dtype=np.float64)
+    return {"scan_init": scan_init}
+
+
+def scan_own_net_generator(ns):
+    """Its own net (weights drawn last layer first), a separate torch.Generator for the batches, and
+    the clipping done by hand."""
+    def build(depth, width, a, s2, generator):
+        sizes = [64] + [width] * depth + [10]
+        linears = [nn.Linear(i, o) for i, o in zip(sizes[:-1], sizes[1:])]
+        with torch.no_grad():
+            for layer in reversed(linears):
+                layer.weight.normal_(0.0, math.sqrt(s2 / layer.in_features), generator=generator)
+                layer.bias.zero_()
+        return nn.Sequential(*[m for layer in linears[:-1] for m in (layer, nn.LeakyReLU(a))], linears[-1])
+
+    def scan_init(sigma_w2_values, depth=20, width=32, negative_slope=0.2, steps=150, lr=0.05, batch_size=128, seed=0):
+        from shared.digits import digits
+        X, y = digits()
+        losses = []
+        for s2 in sigma_w2_values:
+            gen = torch.Generator().manual_seed(seed)
+            net = build(depth, width, negative_slope, float(s2), gen)
+            params = list(net.parameters())
+            for _ in range(steps):
+                rows = torch.randint(0, X.shape[0], (batch_size,), generator=gen)
+                loss = nn.CrossEntropyLoss()(net(X[rows]), y[rows])
+                grads = torch.autograd.grad(loss, params)
+                norm = torch.sqrt(sum(g.pow(2).sum() for g in grads))
+                factor = min(1.0, 1.0 / (float(norm) + 1e-6))
+                with torch.no_grad():
+                    for p, g in zip(params, grads):
+                        p -= lr * factor * g
+            with torch.inference_mode():
+                losses.append(float(nn.CrossEntropyLoss()(net(X), y)))
+        return np.asarray(losses)
+    return {"scan_init": scan_init}
+
+
+def scan_numpy_batches(ns):
+    """Batches from numpy's generator (seeded with the seed), the reference deep_mlp, float64 loss."""
+    deep_mlp = ns["deep_mlp"]
+
+    def scan_init(sigma_w2_values, depth=20, width=32, negative_slope=0.2, steps=150, lr=0.05, batch_size=128, seed=0):
+        from shared.digits import digits
+        X, y = digits()
+        result = np.zeros(len(sigma_w2_values))
+        for k, s2 in enumerate(sigma_w2_values):
+            torch.manual_seed(seed)
+            rng = np.random.default_rng(seed)
+            net = deep_mlp(depth, width, negative_slope, sigma_w2=float(s2))
+            opt = torch.optim.SGD(net.parameters(), lr=lr)
+            for _ in range(steps):
+                rows = torch.from_numpy(rng.integers(0, len(X), batch_size))
+                opt.zero_grad()
+                loss = nn.functional.cross_entropy(net(X[rows]), y[rows])
+                loss.backward()
+                nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                opt.step()
+            with torch.no_grad():
+                logits = net(X).double()
+                result[k] = float(nn.functional.cross_entropy(logits, y))
+        return result
+    return {"scan_init": scan_init}
+
+
 # -- init_q8: tanh mean field --------------------------------------------------------------------
 def _expect_quad(f):
     pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
@@ -559,6 +646,9 @@ ALTERNATIVES = [
     ("init_q6", "torch gain squared", critical_from_torch),
     ("init_q6", "quadrature", critical_by_quadrature),
     ("init_q6", "root of the growth factor", critical_by_propagation_root),
+    ("init_q7", "batches up front", scan_batches_up_front),
+    ("init_q7", "own net, generator, clipping by hand", scan_own_net_generator),
+    ("init_q7", "numpy batches", scan_numpy_batches),
     ("init_q8", "adaptive quadrature", tanh_by_adaptive_quadrature),
     ("init_q8", "Newton, 150 nodes", tanh_by_newton_150_nodes),
     ("init_q8", "Aitken iteration, bisection", tanh_by_iteration),

@@ -447,18 +447,26 @@ def critical_theory(critical_sigma_w2) -> None:
 
 
 # -- init_q7: scan_init --------------------------------------------------------------------------
-# Measured before grading (reference scan, depth 20, width 32, a = 0.2, 150 SGD steps of 128 digits,
-# lr 0.05, gradients clipped to norm 1; 70 seeds, two ways of drawing mini-batches):
-#   final loss at sigma_w2 = theory: mean 1.13, sd 0.135, max 1.54;
-#   at 0.5 x and 2 x theory: min 2.265 (0.5 x: the output is 2^-21 of its input scale, stuck near
-#   log 10 = 2.303; 2 x: it explodes by 2^21 and SGD has not recovered after 150 steps);
-#   at 0.25 x theory: |loss - log 10| <= 1.2e-4 (the signal and every gradient have vanished).
-# The rung asks (i) losses finite at and below theory, (ii) the loss at theory/4 within VANISH_ATOL of
-# log 10 (80 x the largest deviation seen), (iii) the best of theory x {1/4, 1/2, 1, 2, 4} is the theory
-# scale. A false fail of (iii) needs the loss at theory to exceed 2.26, 8 sd above its mean; it never
-# happened in 70 seeds. This is a measured, not a derived, odds; the mechanics rung is deterministic.
-VANISH_ATOL = 0.01
-SCAN_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
+# The claim of question 7, on short runs: scan_init(critical x SCAN_FACTORS, steps=SCAN_STEPS, lr=SCAN_LR,
+# seed=s) on the digits (depth 20, width 32, a = 0.2, batches of 128, gradient norm clipped to 1) gives its
+# lowest loss at the critical scale, for at least one of the two SCAN_SEEDS. No theory predicts the loss
+# after 40 SGD steps, so its law is measured (tests/init/calibrate.py scan), on four implementations that
+# draw their random numbers in different orders (each correct implementation is another draw of the same
+# law of training runs), 150 seeds each:
+#   loss at the critical scale: mean 1.44, sd 0.14, largest 1.79 of 600;
+#   at half the critical scale: 2.27 to 2.305 (the signal shrinks by 2^-21: nothing but the top layers
+#   learn); at double: at least 2.9 (the signal grows by 2^21 and clipped SGD has not recovered);
+#   margin D = min(loss at half, at double) - loss at critical: mean 0.86, sd 0.14, 6.2 sd above 0.
+# One seed fails with p = P(D <= 0): 3e-10 by the normal tail of D; both seeds fail with p^2 ~ 1e-19.
+# The rule stays below 1e-6 as long as p <= 1e-3, i.e. even if the upper tail of the loss at the critical
+# scale were 10^6 times heavier than normal at 6 sd; no run of the 600 came within 0.45 of failing.
+# Mistakes caught: sigma_w2 ignored (all scales equal: no strict minimum), sigma_w2 used as a standard
+# deviation (the scales become 0.51, 0.72 and 1.02 x critical: "double" wins), no training (steps
+# ignored: the critical scale's loss at initialisation exceeds log 10, the half scale's does not).
+SCAN_FACTORS = (0.5, 1.0, 2.0)
+SCAN_STEPS = 40
+SCAN_LR = 0.2
+SCAN_SEEDS = (11, 12)
 SCAN_SLOPE = 0.2
 SAME_START_RTOL = 1e-6
 
@@ -468,36 +476,37 @@ def scan_same_start(scan_init) -> None:
     depend on which scales come before it in the list."""
     f = student(scan_init, "scan_init")
     theory = theory_sigma_w2(SCAN_SLOPE)
-    both = as_float_list(f([theory / 2, theory], steps=10), 2, "scan_init([theory / 2, theory], steps=10)")
-    alone = as_float_list(f([theory], steps=10), 1, "scan_init([theory], steps=10)")
+    both = as_float_list(f([theory / 2, theory], steps=5), 2, "scan_init([theory / 2, theory], steps=5)")
+    alone = as_float_list(f([theory], steps=5), 1, "scan_init([theory], steps=5)")
     expect(abs(both[1] - alone[0]) <= SAME_START_RTOL * abs(alone[0]),
-           f"scan_init([theory], steps=10) gave {alone[0]:.6g}, but the same scale in scan_init([theory / 2, theory], "
-           f"steps=10) gave {both[1]:.6g}. Seed torch (torch.manual_seed(seed)) before building each net, so that the "
+           f"scan_init([theory], steps=5) gave {alone[0]:.6g}, but the same scale in scan_init([theory / 2, theory], "
+           f"steps=5) gave {both[1]:.6g}. Seed torch (torch.manual_seed(seed)) before building each net, so that the "
            "scales are compared on the same draw of weights (up to their scale) and the same mini-batches.")
 
 
 def scan_theory_best(scan_init) -> None:
-    """Check, on the default scan (digits, depth 20, width 32, a = 0.2), that the signal vanishes at
-    theory / 4 (loss stays at log 10), that the losses are finite up to the theory scale, and that the
-    best of theory x (1/4, 1/2, 1, 2, 4) is the theory scale."""
+    """Check that on short scans (SCAN_STEPS SGD steps at lr SCAN_LR; depth 20, width 32, a = 0.2) the
+    critical scale beats half and double the critical scale, for at least one of the SCAN_SEEDS."""
     f = student(scan_init, "scan_init")
     theory = theory_sigma_w2(SCAN_SLOPE)
     scales = [c * theory for c in SCAN_FACTORS]
-    losses = as_float_list(f(scales), len(scales), "scan_init(theory x [1/4, 1/2, 1, 2, 4])")
-    table = ", ".join(f"{c:g} x: {l:.4g}" for c, l in zip(SCAN_FACTORS, losses))
-    expect(bool(np.all(np.isfinite(losses[:3]))),
-           f"scan_init should give finite losses up to the theory scale, where the signal neither explodes nor "
-           f"vanishes; got {table}.")
-    expect(abs(losses[0] - math.log(10)) <= VANISH_ATOL,
-           f"At sigma_w2 = theory / 4 a depth-20 net shrinks the signal by 4^-21 ~ 2e-13: the logits are ~0 and the "
-           f"gradients vanish, so the loss should stay at chance level, log 10 = 2.3026 (within {VANISH_ATOL}); got "
-           f"{losses[0]:.4f} ({table}). Is each net built with the sigma_w2 it is given (deep_mlp(..., sigma_w2=...))?")
-    best = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.inf)))
-    expect(SCAN_FACTORS[best] == 1.0,
-           f"The scan over sigma_w2 = theory x [1/4, 1/2, 1, 2, 4] should be best at the theory value "
-           f"2/(1 + a^2) = {theory:.4f} (measured on 70 seeds: loss 1.13 +- 0.14 there, > 2.26 at half and double); "
-           f"got {table}. Train each scale with the defaults (SGD lr 0.05, 150 steps, batches of 128, gradient norm "
-           f"clipped to 1) and return the final cross-entropy on the whole data set.")
+    middle = SCAN_FACTORS.index(1.0)
+    rows = []
+    for seed in SCAN_SEEDS:
+        call = f"scan_init(critical x {list(SCAN_FACTORS)}, steps={SCAN_STEPS}, lr={SCAN_LR}, seed={seed})"
+        losses = as_float_list(f(scales, steps=SCAN_STEPS, lr=SCAN_LR, seed=seed), len(scales), call)
+        others = np.delete(losses, middle)
+        if math.isfinite(losses[middle]) and not np.any(others <= losses[middle]):
+            return
+        rows.append(f"seed {seed}: " + ", ".join(f"{c:g} x: {l:.4g}" for c, l in zip(SCAN_FACTORS, losses)))
+    raise CheckFailed(
+        f"After {SCAN_STEPS} SGD steps (lr {SCAN_LR}) the critical scale sigma_w^2 = {theory:.4f} should give a lower "
+        f"loss than half and double that scale: measured over 600 runs of four correct implementations, the loss is "
+        f"1.44 +- 0.14 at the critical scale, above 2.27 at half and above 2.9 at double, and a correct scan fails "
+        f"this rung (on both seeds) with probability below 1e-6. Got: " + "; ".join(rows) + ". Build each net with "
+        "the sigma_w2 it is given (the variance factor, Var[W] = sigma_w2 / fan_in), train it for `steps` steps "
+        "(SGD with learning rate lr, batches of batch_size, gradient norm clipped to 1) and return the cross-entropy "
+        "of the trained net on the whole data set.")
 
 
 # -- init_q8: tanh mean field --------------------------------------------------------------------

@@ -225,3 +225,45 @@ def chi1_types(tanh_q_star, tanh_chi1, tanh_critical_sigma_w2) -> None:
                           f"map q -> sigma_w^2 E[tanh(sqrt(q) z)^2] has the fixed point q* = 0, where tanh'(0) = 1, "
                           f"so chi_1 = sigma_w^2. Got {chi:.6g}.")
     expect_real(student(tanh_critical_sigma_w2, "tanh_critical_sigma_w2")(0.05), "tanh_critical_sigma_w2(0.05)")
+
+
+# -- init_q9 -------------------------------------------------------------------------------------
+def circle_polygon_length(n_in: int, n_points: int) -> float:
+    """Length of the closed regular polygon of n_points on a circle of radius sqrt(n_in): 2 n r sin(pi / n)."""
+    return 2.0 * n_points * math.sqrt(n_in) * math.sin(math.pi / n_points)
+
+
+def trajectory_shape(trajectory_lengths) -> None:
+    """Check that trajectory_lengths(small tanh factory, depth=3, n_points=16, seed=0) returns 4 positive lengths,
+    the first the closed 16-gon on the circle of radius sqrt(6) (in_features = 6)."""
+    from autograder.checking import LibraryCall
+
+    factory = LibraryCall("shared.random_nets", "tanh_net_factory", (8, 1.5, 0.1, 6))
+    call = "trajectory_lengths(tanh_net_factory(8, 1.5, 0.1, in_features=6), depth=3, n_points=16, seed=0)"
+    lengths = as_float_list(student(trajectory_lengths, "trajectory_lengths")(factory, 3, 16, 0), 4,
+                            f"{call} (the input circle and the curve after each of the 3 Linear layers)")
+    expect(bool(np.all(np.isfinite(lengths)) and np.all(lengths > 0)),
+           f"{call}: lengths are finite and positive; got {np.round(lengths, 5).tolist()}.")
+    want = circle_polygon_length(6, 16)
+    chord = want / 16
+    hints = {16 * chord * chord: " That is the sum of the squared distances: the length of a segment is the square "
+                                 "root of its squared length.",
+             want / math.sqrt(6): " That is the polygon on the unit circle: the radius is sqrt(n_in), so that the "
+                                  "points have mean squared coordinate 1.",
+             want * 15 / 16: " That polygon is not closed: add the segment from the last point back to the first.",
+             2 * 15 * math.sqrt(6) * math.sin(math.pi / 15): " Those are 15 distinct points: the angles are "
+                                                              "2 pi k / n_points for k = 0..n_points-1."}
+    hint = next((text for value, text in hints.items() if abs(lengths[0] - value) <= 1e-4 * value), "")
+    expect(abs(lengths[0] - want) <= 1e-5 * want,
+           f"{call}: lengths[0] should be the length of the closed polygon through 16 equally spaced points of the "
+           f"circle of radius sqrt(6) in input space, {want:.6f}; got {lengths[0]:.6f}." + hint)
+
+
+# -- init_q10 ------------------------------------------------------------------------------------
+def log_variance_type(log_signal_variance) -> None:
+    """Check that log_signal_variance([4, 8, 8, 8], 0.2, n_nets=10, seed=0) is a positive finite float."""
+    call = "log_signal_variance([4, 8, 8, 8], 0.2, n_nets=10, seed=0)"
+    value = expect_real(student(log_signal_variance, "log_signal_variance")([4, 8, 8, 8], 0.2, 10, 0), call)
+    expect(value > 0, f"{call} should be the positive spread of log(q_3 / q_1) over 10 different random nets; got "
+                      f"{value}." + (" All nets were the same: seed torch once, before the loop over the nets, not "
+                                     "before each net." if value == 0 else ""))

@@ -114,3 +114,118 @@ def oracle_chi1(sigma_w2: float, sigma_b2: float, q: float = None, power: int = 
 def oracle_critical(sigma_b2: float) -> float:
     """The sigma_w^2 where chi_1(sigma_w^2, sigma_b^2) = 1 (the order-chaos transition)."""
     return brentq(lambda s: oracle_chi1(s, sigma_b2) - 1.0, 0.5, 8.0, xtol=1e-13)
+
+
+def tanh_length_map(q: float, sigma_w2: float, sigma_b2: float) -> float:
+    """One step of the length map: sigma_w2 E[tanh(sqrt(q) z)^2] + sigma_b2."""
+    return sigma_w2 * gauss_mean(np.tanh(math.sqrt(q) * _Z) ** 2) + sigma_b2
+
+
+def tanh_chi(q: float, sigma_w2: float) -> float:
+    """sigma_w2 E[tanh'(sqrt(q) z)^2]: the growth of squared lengths through a layer whose inputs have
+    second moment q (chi_1 at q = q*)."""
+    return sigma_w2 * gauss_mean(np.cosh(math.sqrt(q) * _Z) ** -4.0)
+
+
+# -- trajectory lengths (Poole et al. 2016, Raghu et al. 2017) -----------------------------------
+def trajectory_log_growth(sigma_w2: float, sigma_b2: float, depth: int, width: int, in_features: int) -> np.ndarray:
+    r"""Mean-field log(L_l / L_0), l = 1..depth, for the circle x(t) = sqrt(in_features) (u cos t + v sin t)
+    (u, v orthonormal) through ``depth`` blocks (Linear, Tanh) of width ``width`` (W ~ N(0, sigma_w2 /
+    fan_in), b ~ N(0, sigma_b2)), L_l the length of the curve of pre-activations z_l(t) of block l.
+
+    A tangent vector is multiplied by W diag(tanh'(z)) per layer, and in the wide limit the points of
+    the curve all have second moment q_l, with q_1 = sigma_w2 + sigma_b2 (|x|^2 / in_features = 1) and
+    q_{l+1} = sigma_w2 E[tanh(sqrt(q_l) z)^2] + sigma_b2. So log L_1 / L_0 = log(sigma_w2 width /
+    in_features) / 2 and each later layer adds log(chi(q_l)) / 2, chi(q) = sigma_w2 E[tanh'(sqrt(q) z)^2]:
+    the per-layer growth factor tends to sqrt(chi_1) once q_l has reached q*.
+
+    Returns:
+        float64 array (depth,); finite-width corrections are O(1/width) per layer (hidden_depth.py).
+    """
+    steps = [0.5 * math.log(sigma_w2 * width / in_features)]
+    q = sigma_w2 + sigma_b2
+    for _ in range(1, depth):
+        steps.append(0.5 * math.log(tanh_chi(q, sigma_w2)))
+        q = tanh_length_map(q, sigma_w2, sigma_b2)
+    return np.cumsum(steps)
+
+
+# -- the spread of log(q_L / q_1) through leaky-ReLU nets of any widths ---------------------------
+def _log_chi2_cumulants(n: int) -> np.ndarray:
+    """Cumulants 1..4 of log(chi^2_n / n): psi(n/2) + log(2/n), then psi^(r-1)(n/2)."""
+    half = n / 2.0
+    return np.array([special.digamma(half) + math.log(2.0 / n), special.polygamma(1, half),
+                     special.polygamma(2, half), special.polygamma(3, half)])
+
+
+def _cumulants(moments: np.ndarray) -> np.ndarray:
+    """Cumulants 1..4 from raw moments 1..4."""
+    m1, m2, m3, m4 = moments
+    return np.array([m1, m2 - m1 ** 2, m3 - 3 * m2 * m1 + 2 * m1 ** 3,
+                     m4 - 4 * m3 * m1 - 3 * m2 ** 2 + 12 * m2 * m1 ** 2 - 6 * m1 ** 4])
+
+
+def _slope_mix_expect(n: int, a: float, fn, nodes: int = 48) -> np.ndarray:
+    r"""E[fn(a^2 + (1 - a^2) U)] where a^2 + (1 - a^2) U = |phi(g)|^2 / |g|^2 for g ~ N(0, I_n), phi leaky
+    ReLU of slope a > 0: given the number K ~ Binomial(n, 1/2) of positive coordinates, U = (sum of their
+    squares) / |g|^2 ~ Beta(K/2, (n - K)/2) (U = 0 or 1 at K = 0 or n), independent of |g|^2. The Beta
+    expectations by Gauss-Jacobi quadrature (``nodes`` nodes per K; ``fn`` maps arrays to arrays of rows)."""
+    total = 0.0
+    for k in range(n + 1):
+        weight = math.exp(special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1) - n * math.log(2))
+        if k in (0, n):
+            values, probs = np.array([a * a if k == 0 else 1.0]), np.array([1.0])
+        else:
+            x, w = special.roots_jacobi(nodes, (n - k) / 2.0 - 1.0, k / 2.0 - 1.0)   # weight (1-x)^al (1+x)^be
+            values, probs = a * a + (1.0 - a * a) * (1.0 + x) / 2.0, w / w.sum()     # U = (1 + x)/2
+        total = total + weight * (np.asarray(fn(values)) @ probs)
+    return total
+
+
+def _slope_mix_cumulants(n: int, a: float) -> np.ndarray:
+    """Cumulants 1..4 of log(|phi(g)|^2 / |g|^2) for g ~ N(0, I_n) (see _slope_mix_expect)."""
+    return _cumulants(_slope_mix_expect(n, a, lambda v: np.log(v)[None, :] ** np.arange(1, 5)[:, None]))
+
+
+def _chi2_moment(n: int, k: int) -> float:
+    """E[(chi^2_n / n)^k] = (2/n)^k Gamma(n/2 + k) / Gamma(n/2)."""
+    return math.exp(k * math.log(2.0 / n) + special.gammaln(n / 2.0 + k) - special.gammaln(n / 2.0))
+
+
+def ratio_moment(widths: tuple, a: float, sigma_w2: float, k: int) -> float:
+    r"""E[(q_L / q_1)^k] for hidden widths n_1..n_L (exact: a product of independent factors, see
+    log_ratio_cumulants)."""
+    widths = [int(n) for n in widths]
+    mix = lambda n: float(_slope_mix_expect(n, a, lambda v: v ** k))
+    value = sigma_w2 ** (k * (len(widths) - 1)) * mix(widths[0]) * _chi2_moment(widths[-1], k)
+    for n in widths[1:-1]:
+        value *= _chi2_moment(n, k) * mix(n)
+    return value
+
+
+def log_ratio_cumulants(widths: tuple, a: float) -> np.ndarray:
+    r"""Cumulants 1..4 of log(q_L / q_1) + (L - 1) log(1 / sigma_w^2), for one input through Linear layers
+    of widths n_1..n_L = ``widths`` (hidden layers; Gaussian weights, zero biases) with leaky ReLU of
+    slope a > 0 between them, from the exact representation (module doc): the independent terms
+    log(|phi(g_1)|^2/|g_1|^2), log(|phi(g_l)|^2/n_l) (l = 2..L-1) and log(|g_L|^2/n_L) add their cumulants;
+    |phi(g)|^2 = |g|^2 (a^2 + (1 - a^2) U) with |g|^2 ~ chi^2_n independent of U.
+
+    The variance (second cumulant) is v sum_l 1/n_l to leading order in 1/n (v = relative_kurtosis(a)),
+    with the first layer contributing 3 (1 - a^2)^2 / ((1 + a^2)^2 n_1) and the last 2 / n_L, whose sum is
+    v / n when both have width n.
+    """
+    widths = [int(n) for n in widths]
+    total = _slope_mix_cumulants(widths[0], a)
+    for n in widths[1:-1]:
+        total = total + _log_chi2_cumulants(n) + _slope_mix_cumulants(n, a)
+    return total + _log_chi2_cumulants(widths[-1])
+
+
+def sample_variance_window(cumulants: np.ndarray, n_samples: int, p: float) -> tuple:
+    r"""Two-sided (1 - p) interval of s^2 / sigma^2 for the sample variance s^2 (ddof 1) of ``n_samples``
+    iid draws with the given cumulants: E s^2 = sigma^2, Var s^2 = sigma^4 (2/(n-1) + gamma/n), gamma the
+    excess kurtosis k_4 / k_2^2; approximated by chi^2_d / d with d matched to that variance
+    (Satterthwaite), d = 2 / (2/(n-1) + gamma/n)."""
+    gamma = cumulants[3] / cumulants[1] ** 2
+    dof = 2.0 / (2.0 / (n_samples - 1) + max(gamma, 0.0) / n_samples)
+    return special.chdtri(dof, 1 - p / 2) / dof, special.chdtri(dof, p / 2) / dof
