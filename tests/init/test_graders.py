@@ -10,6 +10,7 @@ minutes; the reference test grades them all).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -19,12 +20,12 @@ from torch import nn
 from autograder.assignments.init import hidden
 from autograder.grading.suite import Suite
 from tests.init.variants import ALTERNATIVES, MISTAKES, _mlp, _right_std
-from tests.support import failures, scores, with_replacement
+from tests.support import REPO, failures, namespace_from, scores, solution_sources, with_replacement
 
 
-def only(suite: Suite, question: str) -> Suite:
-    """The suite restricted to one question."""
-    return Suite(suite.assignment, suite.notebook, [q for q in suite.questions if q.name == question], suite.limits)
+def only(suite: Suite, *questions: str) -> Suite:
+    """The suite restricted to some questions (limits, experiments and substitutions kept)."""
+    return dataclasses.replace(suite, questions=[q for q in suite.questions if q.name in questions])
 
 
 def touched_questions(suite: Suite, names) -> set:
@@ -55,6 +56,50 @@ def test_mistake_loses_exactly_its_question(suite, reference, question, words, m
     assert scores(own, wrong) == {question: 0.0}
     message = failures(own, wrong)[question]
     assert words in message, message
+
+
+# -- no double jeopardy: a wrong helper costs its own question only (SUBSTITUTES) -----------------
+WRONG_HELPERS = [
+    ("init_q1", "leaky_relu_gain", "def leaky_relu_gain(negative_slope, positive_slope=1.0):\n"
+                                   "    return math.sqrt(2.0 / (negative_slope + positive_slope))\n"),
+    ("init_q3", "init_leaky_relu_", "def init_leaky_relu_(layer, negative_slope):\n"
+                                    "    nn.init.normal_(layer.weight, 0.0, leaky_relu_gain(negative_slope) / layer.in_features)\n"
+                                    "    nn.init.zeros_(layer.bias)\n"
+                                    "    return layer\n"),
+    ("init_q4", "deep_mlp", "_right_deep_mlp = deep_mlp\n"
+                            "def deep_mlp(depth, width, negative_slope, sigma_w2=None, in_features=64, out_features=10):\n"
+                            "    return _right_deep_mlp(depth, width, negative_slope, None, in_features, out_features)\n"),
+    ("init_q5", "layer_second_moments", "def layer_second_moments(net, x):\n"
+                                        "    out = []\n"
+                                        "    with torch.no_grad():\n"
+                                        "        for module in net:\n"
+                                        "            x = module(x)\n"
+                                        "            if isinstance(module, nn.Linear):\n"
+                                        "                out.append(float(x.var()))\n"
+                                        "    return out\n"),
+    ("init_q6", "critical_sigma_w2", "def critical_sigma_w2(negative_slope):\n    return 2.0 / (1.0 + negative_slope)\n"),
+]
+
+
+def _questions_using(suite: Suite, name: str) -> set:
+    return {q for q, sub in suite.substitutes.items() if name in sub.names}
+
+
+@pytest.mark.parametrize("question, name, source", WRONG_HELPERS, ids=[w[1] for w in WRONG_HELPERS])
+def test_a_wrong_helper_costs_only_its_own_question(suite, question, name, source):
+    """Check that a notebook whose helper ``name`` is wrong (defined after the right one, so that every
+    later function calls the wrong one by its global name) loses exactly the helper's question among the
+    questions whose functions may call it, and that without the substitution it would lose more."""
+    sources = solution_sources("init")
+    at = next(i for i, text in enumerate(sources) if f"def {name}(" in text)
+    namespace = namespace_from(sources[:at + 1] + [source] + sources[at + 1:], REPO / "solutions" / "init")
+    users = _questions_using(suite, name)
+    assert users, f"no question substitutes {name}"
+    affected = only(suite, question, *users)
+    assert {q for q, s in scores(affected, namespace).items() if s == 0} == {question}
+    unprotected = dataclasses.replace(affected, substitutes={})
+    lost = {q for q, s in scores(unprotected, namespace).items() if s == 0}
+    assert question in lost and len(lost) > 1, lost
 
 
 @pytest.mark.parametrize("a", [0.0, 0.01, 0.1, 0.2, 1 / 3, 0.5, 0.75, 1.0, 2.0])

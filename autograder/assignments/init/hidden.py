@@ -132,22 +132,19 @@ def expect_gaussian_weights(weight: np.ndarray, variance: float, p: float, what:
 
 
 def init_in_place(init_leaky_relu_) -> None:
-    """Check that init_leaky_relu_ returns the very layer it was given, changed in place: re-initialising
-    the returned layer changes it (what it computes on the identity matrix is W^T + b)."""
+    """Check that init_leaky_relu_ changes the very layer it is given (a kept student-side nn.Linear, inspected
+    after the call) and returns that same object."""
     f = student(init_leaky_relu_, "init_leaky_relu_")
-    first = as_net(f(linear_spec(np.ones((6, 4)), np.ones(6)), 0.2), "init_leaky_relu_(layer, 0.2)")
-    expect(first.type_name == "Linear" and len(first.layers) == 1,
-           f"init_leaky_relu_(layer, 0.2) should return the nn.Linear it was given; got a {first.type_name}.")
-    again = as_net(f(first.handle, 0.5), "init_leaky_relu_(layer, 0.5)")
-    now = as_array(student(first.handle, "the layer returned by init_leaky_relu_")(TensorArg(np.eye(4), "float32")),
-                   "the layer applied to the identity matrix")
-    expect(now.shape == (4, 6), f"the returned layer maps (4, 4) inputs to (4, 6), got shape {now.shape}.")
-    expect(not np.allclose(now, first.layers[0].weight.T + (first.layers[0].bias if first.layers[0].bias is not None else 0.0)),
-           "init_leaky_relu_ should change the layer it is given in place (the trailing underscore is PyTorch's "
-           "convention for in-place functions) and return it; re-initialising the layer it returned left that "
-           "layer unchanged, so the function builds or returns a different layer.")
-    expect(np.allclose(now, again.layers[0].weight.T + (again.layers[0].bias if again.layers[0].bias is not None else 0.0)),
-           "init_leaky_relu_ should return the layer it was given (after changing it in place), not a copy.")
+    layer = f.keep(linear_spec(np.ones((6, 4)), np.ones(6)))
+    got = as_net(f(layer, 0.2), "init_leaky_relu_(layer, 0.2)", "the nn.Linear it was given (changed in place)")
+    after = as_net(f.inspect(layer), "the layer after init_leaky_relu_(layer, 0.2)").layers[0]
+    expect(not np.all(after.weight == 1.0),
+           "init_leaky_relu_(layer, 0.2) left the layer it was given unchanged (its weights are still all ones): it "
+           "should change that layer in place (the trailing underscore is PyTorch's convention for in-place "
+           "functions), not a copy or a new nn.Linear.")
+    expect(f.same(got, layer),
+           "init_leaky_relu_(layer, 0.2) changed the layer it was given but returned another object: return the "
+           "layer itself (`return layer`), not a copy.")
 
 
 def init_bias_zero(init_leaky_relu_) -> None:
@@ -465,8 +462,8 @@ def critical_theory(critical_sigma_w2) -> None:
 # ignored: the critical scale's loss at initialisation exceeds log 10, the half scale's does not).
 SCAN_FACTORS = (0.5, 1.0, 2.0)
 SCAN_STEPS = 40
-SCAN_LR = 0.2
-SCAN_SEEDS = (11, 12)
+SCAN_LR = 0.1
+SCAN_SEEDS = (11, 12, 13)
 SCAN_SLOPE = 0.2
 SAME_START_RTOL = 1e-6
 
