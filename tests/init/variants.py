@@ -406,6 +406,20 @@ def init_returns_copy(ns):
     return {"init_leaky_relu_": init}
 
 
+def init_modifies_a_copy(ns):
+    """Deep-copies the layer, initialises and returns the copy: the caller's layer is untouched."""
+    import copy
+    ref = ns["init_leaky_relu_"]
+    return {"init_leaky_relu_": lambda layer, a: ref(copy.deepcopy(layer), a)}
+
+
+def init_returns_a_copy(ns):
+    """Initialises the given layer in place, but returns a deep copy of it."""
+    import copy
+    ref = ns["init_leaky_relu_"]
+    return {"init_leaky_relu_": lambda layer, a: copy.deepcopy(ref(layer, a))}
+
+
 def init_default(ns):
     def init(layer, a):
         layer.reset_parameters()
@@ -546,6 +560,196 @@ def critical_without_square(ns):
     return {"tanh_critical_sigma_w2": lambda sb: 1.0 if sb == 0 else float(brentq(lambda s: chi(s, sb) - 1.0, 0.5, 10.0))}
 
 
+# -- init_q9: trajectory_lengths -----------------------------------------------------------------
+def _first_linear(net):
+    return next(m for m in net.modules() if isinstance(m, nn.Linear))
+
+
+def trajectory_numpy(ns):
+    """numpy for the circle (Gram-Schmidt of two numpy normal vectors) and the lengths (np.diff on the
+    closed polygon); the net runs in torch."""
+    def trajectory_lengths(net_factory, depth, n_points, seed):
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        net = net_factory(depth)
+        n_in = _first_linear(net).in_features
+        u = rng.standard_normal(n_in)
+        u /= np.linalg.norm(u)
+        v = rng.standard_normal(n_in)
+        v -= (v @ u) * u
+        v /= np.linalg.norm(v)
+        t = np.linspace(0.0, 2 * np.pi, n_points, endpoint=False)
+        points = np.sqrt(n_in) * (np.outer(np.cos(t), u) + np.outer(np.sin(t), v))
+        closed = lambda h: float(np.linalg.norm(np.diff(np.vstack([h, h[:1]]), axis=0), axis=1).sum())
+        out, h = [closed(points)], torch.tensor(points, dtype=torch.float32)
+        with torch.no_grad():
+            for module in net:
+                h = module(h)
+                if isinstance(module, nn.Linear):
+                    out.append(closed(h.numpy().astype(np.float64)))
+        return np.array(out)
+    return {"trajectory_lengths": trajectory_lengths}
+
+
+def trajectory_float64_hooks(ns):
+    """The circle drawn before the net (another random-number order), the net in float64, outputs of the
+    Linear layers recorded by forward hooks."""
+    def trajectory_lengths(net_factory, depth, n_points, seed):
+        torch.manual_seed(seed)
+        probe = net_factory(1)
+        n_in = _first_linear(probe).in_features
+        basis, _ = torch.linalg.qr(torch.randn(n_in, 2, dtype=torch.float64))
+        net = net_factory(depth).double()
+        angles = torch.linspace(0, 2 * math.pi, n_points + 1, dtype=torch.float64)[:-1]
+        x = math.sqrt(n_in) * torch.stack([angles.cos(), angles.sin()], dim=1) @ basis.T
+        outputs = [x]
+        hooks = [m.register_forward_hook(lambda mod, inp, out: outputs.append(out))
+                 for m in net.modules() if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            net(x)
+        for hook in hooks:
+            hook.remove()
+        return np.array([float(torch.linalg.vector_norm(torch.roll(h, 1, 0) - h, dim=1).sum()) for h in outputs])
+    return {"trajectory_lengths": trajectory_lengths}
+
+
+def trajectory_point_by_point(ns):
+    """Each point pushed through the net on its own, segment lengths by torch.dist."""
+    def trajectory_lengths(net_factory, depth, n_points, seed):
+        torch.manual_seed(seed)
+        net = net_factory(depth)
+        n_in = _first_linear(net).in_features
+        a, b = torch.randn(n_in), torch.randn(n_in)
+        a = a / a.norm()
+        b = b - (b @ a) * a
+        b = b / b.norm()
+        curves = [[] for _ in range(depth + 1)]
+        with torch.no_grad():
+            for k in range(n_points):
+                t = 2 * math.pi * k / n_points
+                h = math.sqrt(n_in) * (math.cos(t) * a + math.sin(t) * b)
+                curves[0].append(h)
+                layer = 0
+                for module in net:
+                    h = module(h)
+                    if isinstance(module, nn.Linear):
+                        layer += 1
+                        curves[layer].append(h)
+        return np.array([sum(float(torch.dist(c[k], c[(k + 1) % n_points])) for k in range(n_points)) for c in curves])
+    return {"trajectory_lengths": trajectory_lengths}
+
+
+def _trajectory_variant(ns, segment=None, radius=None, closed=True, after=nn.Linear, tanh_input=False, shift=False):
+    """The reference algorithm with one thing changed (for the mistakes)."""
+    def trajectory_lengths(net_factory, depth, n_points, seed):
+        torch.manual_seed(seed)
+        net = net_factory(depth)
+        n_in = _first_linear(net).in_features
+        u, v = torch.linalg.qr(torch.randn(n_in, 2, dtype=torch.float64))[0].T
+        t = 2 * math.pi * torch.arange(n_points, dtype=torch.float64) / n_points
+        r = math.sqrt(n_in) if radius is None else radius
+        h = (r * (torch.cos(t)[:, None] * u + torch.sin(t)[:, None] * v)).float()
+        measure = segment or (lambda d: d.double().norm(dim=1))
+        length = lambda p: float(measure((p.roll(-1, 0) - p) if closed else (p[1:] - p[:-1])).sum())
+        lengths = [length(h)]
+        if tanh_input:
+            h = torch.tanh(h)
+        with torch.no_grad():
+            for module in net:
+                before = h
+                h = module(h)
+                if isinstance(module, after):
+                    lengths.append(length(before if shift else h))
+        return np.array(lengths)
+    return {"trajectory_lengths": trajectory_lengths}
+
+
+# -- init_q10: log_signal_variance ---------------------------------------------------------------
+def log_variance_numpy(ns):
+    """Nets drawn with numpy's generator (seeded once), forward by hand in float64."""
+    def log_signal_variance(widths, negative_slope, n_nets, seed):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal(widths[0])
+        s2 = 2.0 / (1.0 + negative_slope ** 2)
+        logs = []
+        for _ in range(n_nets):
+            h, first = x, None
+            for n_in, n_out in zip(widths[:-1], widths[1:]):
+                z = rng.standard_normal((n_out, n_in)) @ h * math.sqrt(s2 / n_in)
+                q = float(np.mean(z * z))
+                first = q if first is None else first
+                h = np.where(z > 0, z, negative_slope * z)
+            logs.append(math.log(q / first))
+        return float(np.var(logs, ddof=1))
+    return {"log_signal_variance": log_signal_variance}
+
+
+def log_variance_kaiming_hooks(ns):
+    """kaiming_normal_ layers, hooks for the second moments, the input drawn after the first net, ddof 0."""
+    def log_signal_variance(widths, negative_slope, n_nets, seed):
+        torch.manual_seed(seed)
+        logs, x = [], None
+        for _ in range(n_nets):
+            layers = []
+            for n_in, n_out in zip(widths[:-1], widths[1:]):
+                layer = nn.Linear(n_in, n_out)
+                nn.init.kaiming_normal_(layer.weight, a=negative_slope, nonlinearity="leaky_relu")
+                nn.init.zeros_(layer.bias)
+                layers += [layer, nn.LeakyReLU(negative_slope)]
+            net = nn.Sequential(*layers[:-1])
+            if x is None:
+                x = torch.randn(1, widths[0])
+            seen = []
+            hooks = [m.register_forward_hook(lambda mod, inp, out: seen.append(out.pow(2).mean().item()))
+                     for m in net if isinstance(m, nn.Linear)]
+            with torch.no_grad():
+                net(x)
+            for hook in hooks:
+                hook.remove()
+            logs.append(math.log(seen[-1]) - math.log(seen[0]))
+        return float(np.var(logs))
+    return {"log_signal_variance": log_signal_variance}
+
+
+def log_variance_batched(ns):
+    """All nets at once: one (n_nets, n_out, n_in) weight tensor per layer, float64, batched matmul."""
+    def log_signal_variance(widths, negative_slope, n_nets, seed):
+        torch.manual_seed(seed)
+        h = torch.randn(widths[0], dtype=torch.float64).expand(n_nets, -1).unsqueeze(-1)
+        s2 = 2.0 / (1.0 + negative_slope ** 2)
+        moments = []
+        for n_in, n_out in zip(widths[:-1], widths[1:]):
+            weights = torch.randn(n_nets, n_out, n_in, dtype=torch.float64) * math.sqrt(s2 / n_in)
+            z = weights @ h
+            moments.append(z.pow(2).mean(dim=(1, 2)))
+            h = torch.nn.functional.leaky_relu(z, negative_slope)
+        return float(torch.log(moments[-1] / moments[0]).var())
+    return {"log_signal_variance": log_signal_variance}
+
+
+def _log_variance_variant(ns, reseed=False, width_of=None, statistic=None, activation=None, log=math.log):
+    """The reference algorithm with one thing changed (for the mistakes)."""
+    init = ns["init_leaky_relu_"]
+    moments = ns["layer_second_moments"]
+
+    def log_signal_variance(widths, negative_slope, n_nets, seed):
+        torch.manual_seed(seed)
+        sizes = widths if width_of is None else [widths[0]] + [width_of(widths)] * (len(widths) - 1)
+        x = torch.randn(1, sizes[0])
+        logs = []
+        for k in range(n_nets):
+            if reseed:
+                torch.manual_seed(seed)
+            modules = []
+            for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+                modules += [init(nn.Linear(n_in, n_out), negative_slope),
+                            activation() if activation else nn.LeakyReLU(negative_slope)]
+            q = moments(nn.Sequential(*modules[:-1]), x)
+            logs.append(log(q[-1] / q[0]))
+        return float((statistic or (lambda v: np.var(v, ddof=1)))(logs))
+    return {"log_signal_variance": log_signal_variance}
+
+
 MISTAKES = [
     # init_q1: the gain
     ("init_q1", "enter squared", lambda ns: {"leaky_relu_gain": lambda a, positive_slope=1.0: math.sqrt(2 / (a + positive_slope))}),
@@ -574,7 +778,10 @@ MISTAKES = [
     ("init_q3", "bias should be exactly 0", lambda ns: {"init_leaky_relu_": _normal_init(
         lambda a, fi, fo: _gain(a) / math.sqrt(fi), bias=None)}),
     ("init_q3", "He initialisation", init_mean_first),
-    ("init_q3", "in place", init_returns_copy),
+    ("init_q3", "left the layer it was given unchanged", init_returns_copy),
+    ("init_q3", "left the layer it was given unchanged", init_modifies_a_copy),
+    ("init_q3", "returned another object", init_returns_a_copy),
+    ("init_q3", "but returned None", lambda ns: {"init_leaky_relu_": lambda layer, a: None}),
     ("init_q3", "PyTorch's default init", init_default),
     # init_q4: the deep MLP
     ("init_q4", "negative_slope=0.2", lambda ns: {"deep_mlp": _mlp(_right_std, slope_of=lambda a: 0.01)}),
@@ -627,6 +834,20 @@ MISTAKES = [
     ("init_q8", "critical sigma_w, not sigma_w^2", lambda ns: {"tanh_critical_sigma_w2": lambda sb: math.sqrt(
         ns["tanh_critical_sigma_w2"](sb))}),
     ("init_q8", "chi_1 = 1", critical_without_square),
+    # init_q9: trajectory lengths
+    ("init_q9", "square root of its squared length", lambda ns: _trajectory_variant(ns, segment=lambda d: d.double().pow(2).sum(1))),
+    ("init_q9", "not closed", lambda ns: _trajectory_variant(ns, closed=False)),
+    ("init_q9", "unit circle", lambda ns: _trajectory_variant(ns, radius=1.0)),
+    ("init_q9", "post-activations", lambda ns: _trajectory_variant(ns, after=nn.Tanh)),
+    ("init_q9", "mean field predicts", lambda ns: _trajectory_variant(ns, tanh_input=True)),
+    ("init_q9", "mean field predicts", lambda ns: _trajectory_variant(ns, shift=True)),
+    ("init_q9", "should have 4 entries", lambda ns: {"trajectory_lengths": lambda f, d, n, s: ns["trajectory_lengths"](f, d, n, s)[-1:]}),
+    # init_q10: the spread of log(q_L / q_1)
+    ("init_q10", "seed torch once", lambda ns: _log_variance_variant(ns, reseed=True)),
+    ("init_q10", "constant width 32", lambda ns: _log_variance_variant(ns, width_of=lambda w: w[1])),
+    ("init_q10", "the standard deviation", lambda ns: _log_variance_variant(ns, statistic=lambda v: np.std(v, ddof=1))),
+    ("init_q10", "log10", lambda ns: _log_variance_variant(ns, log=math.log10)),
+    ("init_q10", "raised ValueError", lambda ns: _log_variance_variant(ns, activation=nn.ReLU)),
 ]
 
 
@@ -652,4 +873,10 @@ ALTERNATIVES = [
     ("init_q8", "adaptive quadrature", tanh_by_adaptive_quadrature),
     ("init_q8", "Newton, 150 nodes", tanh_by_newton_150_nodes),
     ("init_q8", "Aitken iteration, bisection", tanh_by_iteration),
+    ("init_q9", "numpy circle and lengths", trajectory_numpy),
+    ("init_q9", "float64, hooks, circle first", trajectory_float64_hooks),
+    ("init_q9", "point by point", trajectory_point_by_point),
+    ("init_q10", "numpy nets", log_variance_numpy),
+    ("init_q10", "kaiming_normal_, hooks, ddof 0", log_variance_kaiming_hooks),
+    ("init_q10", "batched float64", log_variance_batched),
 ]

@@ -20,6 +20,7 @@ student's code and of the reference solution.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -182,6 +183,7 @@ def _slope_mix_expect(n: int, a: float, fn, nodes: int = 48) -> np.ndarray:
     return total
 
 
+@functools.lru_cache(maxsize=64)
 def _slope_mix_cumulants(n: int, a: float) -> np.ndarray:
     """Cumulants 1..4 of log(|phi(g)|^2 / |g|^2) for g ~ N(0, I_n) (see _slope_mix_expect)."""
     return _cumulants(_slope_mix_expect(n, a, lambda v: np.log(v)[None, :] ** np.arange(1, 5)[:, None]))
@@ -219,6 +221,12 @@ def log_ratio_cumulants(widths: tuple, a: float) -> np.ndarray:
     for n in widths[1:-1]:
         total = total + _log_chi2_cumulants(n) + _slope_mix_cumulants(n, a)
     return total + _log_chi2_cumulants(widths[-1])
+
+
+def exact_log_ratio_law(widths: tuple, a: float, sigma_w2: float) -> tuple:
+    """Mean and standard deviation of log(q_L / q_1) for hidden widths n_1..n_L, exactly (log_ratio_cumulants)."""
+    k = log_ratio_cumulants(tuple(widths), a)
+    return float(k[0] + (len(widths) - 1) * math.log(sigma_w2)), float(math.sqrt(k[1]))
 
 
 def sample_variance_window(cumulants: np.ndarray, n_samples: int, p: float) -> tuple:
