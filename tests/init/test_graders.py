@@ -60,24 +60,31 @@ def test_mistake_loses_exactly_its_question(suite, reference, question, words, m
 
 # -- no double jeopardy: a wrong helper costs its own question only (SUBSTITUTES) -----------------
 WRONG_HELPERS = [
+    # (question of the helper, helper, wrong definition, a later function that calls it, or "" when the
+    # reference's own functions do)
     ("init_q1", "leaky_relu_gain", "def leaky_relu_gain(negative_slope, positive_slope=1.0):\n"
-                                   "    return math.sqrt(2.0 / (negative_slope + positive_slope))\n"),
+                                   "    return math.sqrt(2.0 / (negative_slope + positive_slope))\n", ""),
     ("init_q3", "init_leaky_relu_", "def init_leaky_relu_(layer, negative_slope):\n"
                                     "    nn.init.normal_(layer.weight, 0.0, leaky_relu_gain(negative_slope) / layer.in_features)\n"
                                     "    nn.init.zeros_(layer.bias)\n"
-                                    "    return layer\n"),
+                                    "    return layer\n", ""),
     ("init_q4", "deep_mlp", "_right_deep_mlp = deep_mlp\n"
                             "def deep_mlp(depth, width, negative_slope, sigma_w2=None, in_features=64, out_features=10):\n"
-                            "    return _right_deep_mlp(depth, width, negative_slope, None, in_features, out_features)\n"),
+                            "    return _right_deep_mlp(depth, width, negative_slope, None, in_features, out_features)\n", ""),
     ("init_q5", "layer_second_moments", "def layer_second_moments(net, x):\n"
                                         "    out = []\n"
                                         "    with torch.no_grad():\n"
                                         "        for module in net:\n"
                                         "            x = module(x)\n"
                                         "            if isinstance(module, nn.Linear):\n"
-                                        "                out.append(float(x.var()))\n"
-                                        "    return out\n"),
-    ("init_q6", "critical_sigma_w2", "def critical_sigma_w2(negative_slope):\n    return 2.0 / (1.0 + negative_slope)\n"),
+                                        "                out.append(float(x.abs().mean()))\n"
+                                        "    return out\n", ""),
+    ("init_q6", "critical_sigma_w2", "def critical_sigma_w2(negative_slope):\n    return 2.0 / (1.0 + negative_slope)\n",
+     # a student's deep_mlp that takes the critical scale from critical_sigma_w2
+     "_right_deep_mlp = deep_mlp\n"
+     "def deep_mlp(depth, width, negative_slope, sigma_w2=None, in_features=64, out_features=10):\n"
+     "    s2 = critical_sigma_w2(negative_slope) if sigma_w2 is None else sigma_w2\n"
+     "    return _right_deep_mlp(depth, width, negative_slope, s2, in_features, out_features)\n"),
 ]
 
 
@@ -85,14 +92,15 @@ def _questions_using(suite: Suite, name: str) -> set:
     return {q for q, sub in suite.substitutes.items() if name in sub.names}
 
 
-@pytest.mark.parametrize("question, name, source", WRONG_HELPERS, ids=[w[1] for w in WRONG_HELPERS])
-def test_a_wrong_helper_costs_only_its_own_question(suite, question, name, source):
+@pytest.mark.parametrize("question, name, source, user", WRONG_HELPERS, ids=[w[1] for w in WRONG_HELPERS])
+def test_a_wrong_helper_costs_only_its_own_question(suite, question, name, source, user):
     """Check that a notebook whose helper ``name`` is wrong (defined after the right one, so that every
     later function calls the wrong one by its global name) loses exactly the helper's question among the
     questions whose functions may call it, and that without the substitution it would lose more."""
     sources = solution_sources("init")
     at = next(i for i, text in enumerate(sources) if f"def {name}(" in text)
-    namespace = namespace_from(sources[:at + 1] + [source] + sources[at + 1:], REPO / "solutions" / "init")
+    extra = [source] + ([user] if user else [])
+    namespace = namespace_from(sources[:at + 1] + extra + sources[at + 1:], REPO / "solutions" / "init")
     users = _questions_using(suite, name)
     assert users, f"no question substitutes {name}"
     affected = only(suite, question, *users)

@@ -820,9 +820,9 @@ MISTAKES = [
     ("init_q6", "should return a float", lambda ns: {"critical_sigma_w2": lambda a: str(2 / (1 + a * a))}),
     # init_q7: the scan
     ("init_q7", "before building each net", scan_seed_once),
-    ("init_q7", "built with the sigma_w2", lambda ns: scan_variant(ns, values=lambda v: 2 / 1.04)),
-    ("init_q7", "best at the theory value", lambda ns: scan_variant(ns, values=math.sqrt)),
-    ("init_q7", "best at the theory value", lambda ns: scan_variant(ns, steps_to=0)),
+    ("init_q7", "does not depend on sigma_w2", lambda ns: scan_variant(ns, values=lambda v: 2 / 1.04)),
+    ("init_q7", "Double the critical scale wins", lambda ns: scan_variant(ns, values=math.sqrt)),
+    ("init_q7", "losses of untrained nets", lambda ns: scan_variant(ns, steps_to=0)),
     # init_q8: tanh mean field
     ("init_q8", "should be a fixed point", lambda ns: q_star_iterated(ns, 1)),
     ("init_q8", "converges slowly", lambda ns: q_star_iterated(ns, 20)),
