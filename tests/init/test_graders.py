@@ -110,6 +110,43 @@ def test_a_wrong_helper_costs_only_its_own_question(suite, question, name, sourc
     assert question in lost and len(lost) > 1, lost
 
 
+# -- early signal (issue 12): each question's public rung catches its most common mistake ---------
+EARLY_SIGNAL = [
+    ("init_q1", "2 is the variance factor"),                 # the square root missing
+    ("init_q3", "square root missing on fan_in"),            # std = gain / fan_in
+    ("init_q4", "square of the expected value"),             # sigma_w2 used as the standard deviation
+    ("init_q5", "not the variance"),                         # the variance instead of the second moment
+    ("init_q6", "sqrt(2) is the gain"),                      # the gain, not its square
+    ("init_q7", "before building each net"),                 # one seed for the whole scan
+    ("init_q8", "should be a fixed point"),                  # one step of the length map
+    ("init_q9", "square root of its squared length"),        # squared segment lengths
+    ("init_q10", "seed torch once"),                         # the same net every time
+]
+
+
+@pytest.mark.parametrize("question, words", EARLY_SIGNAL, ids=[q for q, _ in EARLY_SIGNAL])
+def test_public_rung_catches_the_most_common_mistake(suite, reference, question, words):
+    """Check that the most common mistake of each question fails its first, public rung (what a student
+    sees with grader.check before the deadline), with the intended hint."""
+    from autograder.grading.engine import grade_namespace
+
+    factory = next(m for q, w, m in MISTAKES if q == question and w == words)
+    result = grade_namespace(only(suite, question), with_replacement(reference, **factory(reference)))[0]
+    first = next(r for r in result.rungs if r.status == "failed")
+    assert not first.hidden and words in first.message, (first.name, first.message)
+
+
+def test_as_net_names_the_expected_type():
+    """Check the shared helper's message: the default still names nn.Sequential (backward compatible), and
+    init's checks name the nn.Linear an in-place initialiser must return."""
+    from autograder.checking import CheckFailed, as_net
+
+    with pytest.raises(CheckFailed, match="should return a torch.nn.Sequential, but returned None"):
+        as_net(None, "f()")
+    with pytest.raises(CheckFailed, match="should return the nn.Linear it was given"):
+        as_net(1.0, "init_leaky_relu_(layer, 0.2)", "the nn.Linear it was given")
+
+
 @pytest.mark.parametrize("a", [0.0, 0.01, 0.1, 0.2, 1 / 3, 0.5, 0.75, 1.0, 2.0])
 def test_gain_oracle_agrees_with_torch(reference, a):
     """Check that the reference gain, the graders' quadrature oracle and
