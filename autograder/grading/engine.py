@@ -139,6 +139,11 @@ class _Run:
             self.noted.add(key)
             self.notes.append(message)
 
+    def _cell(self, index: int) -> str:
+        """A code cell as the notebook shows it, capitalised to start a note: ``Cell 14 (In [7])``."""
+        label = self.submission.label(index)
+        return label[:1].upper() + label[1:]
+
     def _run_cells(self) -> Optional[int]:
         started = time.monotonic()
         for index, source in enumerate(self.submission.cells):
@@ -147,20 +152,20 @@ class _Run:
             left = self.limits.notebook_s - (time.monotonic() - started)
             if left <= 0:
                 self._note_once("notebook_s", f"The notebook ran longer than {self.limits.notebook_s:.0f} s "
-                                              f"in all: cells from #{index + 1} on were not run.")
+                                              f"in all: {self.submission.label(index)} and later cells were not run.")
                 return None
             bound = min(self.limits.cell_s, left)
             try:
                 reply = self.sandbox.exec_cell(source, bound)
             except (WorkerDied, StudentTimeout) as exc:
                 what = "did not stop when interrupted" if isinstance(exc, StudentTimeout) else "killed the process running the notebook"
-                self.notes.append(f"Code cell #{index + 1} {what}; it was skipped and the notebook re-run without it.")
+                self.notes.append(f"{self._cell(index)} {what}; it was skipped and the notebook re-run without it.")
                 return index
             if not reply.get("ok"):
                 if reply.get("timed_out"):
-                    self._note_once(index, f"Code cell #{index + 1} ran longer than {bound:.0f} s and was interrupted.")
+                    self._note_once(index, f"{self._cell(index)} ran longer than {bound:.0f} s and was interrupted.")
                 else:
-                    self._note_once(index, f"Code cell #{index + 1} raised {reply.get('error', 'an error')}")
+                    self._note_once(index, f"{self._cell(index)} raised {reply.get('error', 'an error')}")
         return None
 
     # -- questions -------------------------------------------------------------------------------

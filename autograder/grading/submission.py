@@ -20,9 +20,20 @@ class Submission:
     path: str
     cells: list = field(default_factory=list)       # sources of the code cells, in order
     problem: Optional[str] = None
+    labels: list = field(default_factory=list)      # how the notebook shows each code cell
+
+    def label(self, index: int) -> str:
+        """Code cell ``index`` as the notebook shows it: ``cell 14 (In [7])``, where 14 counts every
+        cell from 1 (markdown too) and 7 is the execution count the student's last run left."""
+        return self.labels[index] if index < len(self.labels) else f"code cell #{index + 1}"
 
 
-def _cells_from_json(text: str) -> list:
+def _label(position: int, count: object) -> str:
+    shown = count if isinstance(count, int) and not isinstance(count, bool) else " "
+    return f"cell {position} (In [{shown}])"
+
+
+def _cells_from_json(text: str) -> tuple:
     nb = json.loads(text)
     if not isinstance(nb, dict):
         raise ValueError("the file is not a notebook (no JSON object at the top)")
@@ -31,12 +42,13 @@ def _cells_from_json(text: str) -> list:
         cells = [c for ws in nb.get("worksheets", []) for c in ws.get("cells", [])]
     if not isinstance(cells, list):
         raise ValueError("the notebook has no list of cells")
-    sources = []
-    for cell in cells:
+    sources, labels = [], []
+    for position, cell in enumerate(cells, start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", cell.get("input", ""))
             sources.append("".join(source) if isinstance(source, list) else str(source))
-    return sources
+            labels.append(_label(position, cell.get("execution_count", cell.get("prompt_number"))))
+    return sources, labels
 
 
 def _pick_notebook(names: list, expected: str) -> Optional[str]:
@@ -71,9 +83,11 @@ def load_submission(path: Path, expected_notebook: str) -> Submission:
                 if info.file_size > MAX_NOTEBOOK_BYTES:
                     return Submission(str(path), problem="The notebook in the zip is too large.")
                 text = archive.read(chosen).decode("utf-8")
-            return Submission(f"{path}:{chosen}", _cells_from_json(text))
+            sources, labels = _cells_from_json(text)
+            return Submission(f"{path}:{chosen}", sources, labels=labels)
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
             return Submission(str(path), problem="The notebook file is too large (over 50 MB).")
-        return Submission(str(path), _cells_from_json(path.read_text(encoding="utf-8")))
+        sources, labels = _cells_from_json(path.read_text(encoding="utf-8"))
+        return Submission(str(path), sources, labels=labels)
     except Exception as exc:  # OSError, bad JSON/zip, malformed structure, encrypted zip, deep nesting...
         return Submission(str(path), problem=f"Could not read the submission as a Jupyter notebook: {exc}")

@@ -74,7 +74,7 @@ def test_syntax_error_cell_costs_nothing_else(grade_cells):
     report = grade_cells([IMPORTS, RELU, "def broken(:\n    pass", DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and "SyntaxError" in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and "SyntaxError" in report.notes[0]
 
 
 @pytest.mark.parametrize("cell, error", [
@@ -88,7 +88,7 @@ def test_raising_cell_costs_nothing_else(grade_cells, cell, error):
     report = grade_cells([IMPORTS, RELU, cell, DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and error in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and error in report.notes[0]
 
 
 def test_infinite_loop_cell_is_interrupted(grade_cells, basic_suite):
@@ -98,7 +98,7 @@ def test_infinite_loop_cell_is_interrupted(grade_cells, basic_suite):
     report = grade_cells([IMPORTS, RELU, "while True:\n    pass", DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and "interrupted" in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and "interrupted" in report.notes[0]
     assert time.monotonic() - started < basic_suite.suite.limits.cell_s + GRACE_S
 
 
@@ -116,7 +116,7 @@ def test_uninterruptible_cell_is_killed_skipped_and_replayed(grade_cells, basic_
     report = grade_cells([IMPORTS, RELU, UNINTERRUPTIBLE, DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and "skipped" in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and "skipped" in report.notes[0]
     limits = basic_suite.suite.limits
     assert time.monotonic() - started < limits.cell_s + GRACE_S + 10
 
@@ -131,7 +131,7 @@ def test_cell_killing_the_worker_is_skipped(grade_cells, cell):
     report = grade_cells([IMPORTS, RELU, cell, DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and "killed" in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and "killed" in report.notes[0]
 
 
 def test_each_cell_note_is_made_once_across_replays(grade_cells):
@@ -143,9 +143,9 @@ def test_each_cell_note_is_made_once_across_replays(grade_cells):
                           exiting_double, SQUARE])
     assert scores(report) == {**FULL, "q2_double": 0.0}
     assert len(report.notes) == 3, report.notes
-    assert "Code cell #2" in report.notes[0] and "ZeroDivisionError" in report.notes[0]
-    assert "Code cell #4" in report.notes[1] and "killed" in report.notes[1]
-    assert "Code cell #5" in report.notes[2] and "SyntaxError" in report.notes[2]
+    assert "Cell 3 (In [" in report.notes[0] and "ZeroDivisionError" in report.notes[0]
+    assert "Cell 5 (In [" in report.notes[1] and "killed" in report.notes[1]
+    assert "Cell 6 (In [" in report.notes[2] and "SyntaxError" in report.notes[2]
 
 
 def test_too_many_restarts_give_zero_without_raising(fragile_suite, notebook):
