@@ -14,7 +14,6 @@ import dataclasses
 import math
 
 import pytest
-import torch
 from torch import nn
 
 from autograder.assignments.init import hidden

@@ -11,13 +11,12 @@ import math
 import numpy as np
 
 from autograder.checking import (
-    CheckFailed, LayerSpec, NetSpec, TensorArg, as_array, as_net, expect, student,
+    CheckFailed, LayerSpec, NetSpec, TensorArg, as_net, expect, student,
 )
 from autograder.assignments.init.public import as_float_list, expect_real, linear_spec
-from autograder.assignments.init.theory import (  # some only re-exported, for the tests of the laws
+from autograder.assignments.init.theory import (  # log_ratio_law: re-exported for the tests of the laws
     GAUSS_NODES, chi2_window, exact_log_ratio_law, gauss_mean, log_ratio_law, normal_bound, oracle_chi1,
-    oracle_critical, oracle_q_star, relative_kurtosis, second_moment_factor, second_moment_ratio, theory_sigma_w2,
-    variance_factor,
+    oracle_critical, oracle_q_star, second_moment_factor, second_moment_ratio, theory_sigma_w2, variance_factor,
 )
 
 
