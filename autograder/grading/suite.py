@@ -6,10 +6,14 @@ decorated with ``otter.test_files.test_case``. We read them with a stand-in for 
 the question's *ladder* (public structural rungs first, hidden theory rungs after).
 
 ``assignment.json`` (written by the packager) gives the question order of the master notebook and
-the time bounds.
+the limits (``LIMITS`` in ``autograder/assignments/<a>/__init__.py``).
+
+Every module a test file imports (at the top or inside a test function) is listed in
+``Question.imports``: the grading engine imports them all before the first student cell runs.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import json
@@ -36,16 +40,33 @@ class Question:
     name: str
     points: float
     cases: list
+    imports: list = field(default_factory=list)   # modules the test file imports, anywhere in it
 
 
 @dataclass
 class Limits:
-    """Time bounds in seconds (see README: what a hanging cell or question costs)."""
+    r"""What student code may use (see README: what a hanging cell or question costs).
 
-    cell_s: float = 60.0          # one notebook cell, then it is interrupted
-    notebook_s: float = 300.0     # all cells together; later cells are skipped
-    question_s: float = 30.0      # all checks of one question
+    Time budgets count CPU seconds of the worker's whole process tree (the student's code and
+    every process it starts), so they mean the same on an idle and on a loaded machine. Code that
+    sleeps or blocks uses no CPU: it is stopped by a wall-clock cap of
+    ``wall_factor * budget + wall_slack_s`` (generous: a CPU-bound cell still finishes at a
+    fifth of a core).
+    """
+
+    cell_s: float = 60.0          # CPU s of one notebook cell, then it is interrupted
+    notebook_s: float = 300.0     # CPU s of all cells together; later cells are skipped
+    question_s: float = 30.0      # CPU s of all checks of one question (student side)
     max_restarts: int = 3         # worker restarts after crashes/hangs before grading gives up
+    wall_factor: float = 5.0      # wall-clock cap = wall_factor * CPU budget + wall_slack_s
+    wall_slack_s: float = 10.0
+    total_wall_s: float = 480.0   # wall-clock bound of the whole grading (Gradescope stops at 600 s)
+    worker_mb: float = 640.0      # memory of the worker's process tree (the grader needs ~100 MB
+                                  # more inside Gradescope's 768 MB)
+
+    def wall_cap(self, cpu_s: float) -> float:
+        """The wall-clock seconds allowed to code with a budget of ``cpu_s`` CPU seconds."""
+        return self.wall_factor * cpu_s + self.wall_slack_s
 
 
 @dataclass
@@ -55,6 +76,7 @@ class Suite:
     questions: list
     limits: Limits = field(default_factory=Limits)
     hidden_visibility: str = "after_published"
+    source: Optional[Path] = None     # the folder the suite was read from (private/ of the zip)
 
     @property
     def max_score(self) -> float:
@@ -81,11 +103,33 @@ def _shim_import(name: str, globals: Any = None, locals: Any = None, fromlist: A
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
+def imported_modules(tree: ast.AST, package: Optional[str] = None) -> list:
+    """Dotted names a module's code imports, anywhere in it (functions included). For
+    ``from a.b import c`` both ``a.b`` and the candidate submodule ``a.b.c`` are listed;
+    relative imports are resolved against ``package``."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                if not package:
+                    continue
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            names.append(base)
+            names += [f"{base}.{alias.name}" for alias in node.names if alias.name != "*"]
+    return [n for n in dict.fromkeys(names) if n and n != "otter.test_files" and not n.startswith("otter.test_files.")]
+
+
 def load_question(path: Path) -> Question:
     """Read one otter exception-based test file."""
     namespace: dict = {"__builtins__": {**vars(builtins), "__import__": _shim_import},
                        "__name__": f"tests.{path.stem}", "__file__": str(path)}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    source = path.read_text()
+    tree = ast.parse(source, str(path))
+    exec(compile(tree, str(path), "exec"), namespace)
     if namespace.get("OK_FORMAT", False):
         raise ValueError(f"{path}: OK-format tests are not supported; use exception-based tests")
     cases = [Case(obj.func.__name__, bool(obj.hidden), obj.func)
@@ -93,7 +137,7 @@ def load_question(path: Path) -> Question:
     points = namespace.get("points")
     if points is None:
         points = sum(float(obj.points or 0) for obj in namespace.values() if isinstance(obj, _TestCaseShim))
-    return Question(str(namespace.get("name", path.stem)), float(points), cases)
+    return Question(str(namespace.get("name", path.stem)), float(points), cases, imported_modules(tree))
 
 
 def _natural_key(name: str) -> list:
@@ -109,4 +153,4 @@ def load_suite(source: Path) -> Suite:
     order += sorted((q for q in questions if q not in order), key=_natural_key)
     limits = Limits(**meta.get("limits", {}))
     return Suite(meta["assignment"], meta["notebook"], [questions[q] for q in order], limits,
-                 meta.get("hidden_visibility", "after_published"))
+                 meta.get("hidden_visibility", "after_published"), source.resolve())
