@@ -12,11 +12,12 @@ from .arrays import as_array, expect_close, expect_finite, expect_shape
 from .calls import StudentFunction, student
 from .failures import CheckFailed, StudentError, StudentTimeout, WorkerDied, expect
 from .nets import as_net, count_parameters, expect_layer_kinds, forward, hidden_widths
-from .values import Handle, LayerSpec, LibraryCall, NetSpec, Opaque, PiecewiseLinear, TensorArg, TensorValue, describe
+from .values import (Callback, CallbackRefused, Handle, LayerSpec, LibraryCall, NetSpec, Opaque, PiecewiseLinear,
+                     TensorArg, TensorValue, describe)
 
 __all__ = [
     "as_array", "expect_close", "expect_finite", "expect_shape", "StudentFunction", "student",
     "CheckFailed", "StudentError", "StudentTimeout", "WorkerDied", "expect", "as_net",
     "count_parameters", "expect_layer_kinds", "forward", "hidden_widths", "Handle", "LayerSpec", "LibraryCall",
-    "NetSpec", "Opaque", "PiecewiseLinear", "TensorArg", "TensorValue", "describe",
+    "NetSpec", "Opaque", "PiecewiseLinear", "TensorArg", "TensorValue", "describe", "Callback", "CallbackRefused",
 ]

@@ -5,16 +5,28 @@ the grading engine passes a remote proxy) and wraps it with :func:`student`. Cal
 returns *marshalled* values (see :mod:`autograder.checking.values`), turns exceptions into
 :class:`StudentError` with a readable message, and lets the check seed the student side's random
 generators (numpy, torch, random) with :meth:`StudentFunction.seed`.
+
+Side effects and speed are observable too:
+
+* ``h = fn.keep(value)`` builds an argument once on the student side and keeps it; passing ``h``
+  to student calls passes that very object, ``fn.inspect(h)`` shows its state afterwards and
+  ``fn.same(result, h)`` says whether a result *is* that object ("in place", "not modified");
+* ``value, cpu_s = fn.timed_call(*args, limit_s=L)`` measures the CPU seconds of one call and
+  stops it after ``L`` seconds (graded speed).
 """
 from __future__ import annotations
 
 import copy
+import os
+import signal
+import threading
+import time
 import traceback
-from typing import Any
+from typing import Any, Optional, Tuple
 
-from .failures import CheckFailed, StudentError
+from .failures import CheckFailed, StudentError, StudentTimeout
 from .marshal import marshal, unmarshal
-from .values import Handle, describe, summary_of
+from .values import Handle, NetSpec, Opaque, describe, summary_of
 
 _TRACEBACK_FRAMES = 3
 
@@ -35,11 +47,46 @@ class StudentFunction:
         return its marshalled result, e.g. ``shared.data.loader_summary(<a returned loader>)``."""
         raise NotImplementedError
 
+    def keep(self, value: Any) -> Handle:  # pragma: no cover - interface
+        """Build ``value`` (any argument a check may pass: NetSpec, TensorArg, LibraryCall, array,
+        ...) once on the student side, keep it, and return a :class:`Handle` to it. Passing the
+        handle to a student call passes that very object. Valid for the current rung."""
+        raise NotImplementedError
+
+    def inspect(self, handle: Any) -> Any:  # pragma: no cover - interface
+        """The current state of a kept or returned object, marshalled (a NetSpec for a module, a
+        TensorValue for a tensor, ...)."""
+        raise NotImplementedError
+
+    def timed_call(self, *args: Any, limit_s: Optional[float] = None, **kwargs: Any) -> Tuple[Any, float]:  # pragma: no cover - interface
+        """``(value, cpu_s)``: the result of ``self(*args, **kwargs)`` and the CPU seconds the call
+        took on the student side. The call is stopped after ``limit_s`` seconds (the question's
+        remaining time when None) with :class:`StudentTimeout`."""
+        raise NotImplementedError
+
+    def same(self, value: Any, kept: Any) -> bool:
+        """Whether ``value`` (a NetSpec, Opaque or Handle from a student call) is the very object
+        that ``kept`` (a handle from :meth:`keep`, or another result) refers to."""
+        a, b = handle_of(value), handle_of(kept)
+        return a is not None and b is not None and self._same_ref(a.ref, b.ref)
+
+    def _same_ref(self, a: Any, b: Any) -> bool:
+        return a is b
+
     def renamed(self, name: str) -> "StudentFunction":
         """The same callable, reported under the notebook name ``name`` in messages."""
         clone = copy.copy(self)
         clone.name = name
         return clone
+
+
+def handle_of(value: Any) -> Optional[Handle]:
+    """The handle a marshalled value carries (modules, opaque objects, callables), or None."""
+    if isinstance(value, Handle):
+        return value
+    if isinstance(value, (NetSpec, Opaque)):
+        return value.handle
+    return None
 
 
 def call_signature(name: str, args: tuple, kwargs: dict) -> str:
@@ -86,6 +133,29 @@ class LocalFunction(StudentFunction):
 
         seed_everything(seed)
 
+    def keep(self, value: Any) -> Handle:
+        try:
+            obj = unmarshal(value, _local_object)
+        except Exception as exc:
+            raise StudentError(f"The grader could not build {summary_of(value)} for {self.name}: "
+                               f"{type(exc).__name__}: {exc}") from None
+        return _keep_local(obj)
+
+    def inspect(self, handle: Any) -> Any:
+        target = handle_of(handle)
+        if target is None:
+            raise TypeError(f"inspect needs a handle, got {summary_of(handle)}")
+        return marshal(target.ref, _keep_local)
+
+    def timed_call(self, *args: Any, limit_s: Optional[float] = None, **kwargs: Any) -> Tuple[Any, float]:
+        with _cpu_limit(limit_s, self.name):
+            started = _cpu_seconds()
+            try:
+                value = self(*args, **kwargs)
+            finally:
+                spent = _cpu_seconds() - started
+        return value, spent
+
     def library(self, call: Any) -> Any:
         try:
             result = unmarshal(call, _local_object)
@@ -93,6 +163,43 @@ class LocalFunction(StudentFunction):
             raise StudentError(f"{call.module}.{call.function} failed on your object: "
                                f"{type(exc).__name__}: {exc}") from None
         return marshal(result, _keep_local)
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (user + system)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class _CpuLimitReached(BaseException):
+    """Raised inside student code when its CPU budget is spent (a BaseException, so that a
+    student's ``except Exception`` cannot swallow it)."""
+
+
+class _cpu_limit:
+    """Stop the body after ``seconds`` of this process's CPU time (ITIMER_PROF) with
+    :class:`StudentTimeout`; no limit off the main thread or when ``seconds`` is None."""
+
+    def __init__(self, seconds: Optional[float], name: str):
+        self.seconds, self.name = seconds, name
+        self.active = seconds is not None and threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> None:
+        if self.active:
+            self.saved = signal.signal(signal.SIGPROF, self._raise)
+            signal.setitimer(signal.ITIMER_PROF, max(float(self.seconds), 0.001))
+
+    @staticmethod
+    def _raise(signum: int, frame: Any) -> None:
+        raise _CpuLimitReached()
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if self.active:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.saved)
+        if kind is not None and issubclass(kind, _CpuLimitReached):
+            raise StudentTimeout(f"{self.name} was stopped after {self.seconds:g} s of CPU time.") from None
+        return False
 
 
 def _keep_local(obj: Any) -> Handle:

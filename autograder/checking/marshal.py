@@ -13,11 +13,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 
-from .values import Handle, LayerSpec, LibraryCall, NetSpec, Opaque, PiecewiseLinear, TensorArg, TensorValue
+from .values import (Callback, CallbackRef, CallbackRefused, Handle, LayerSpec, LibraryCall, NetSpec, Opaque,
+                     PiecewiseLinear, TensorArg, TensorValue)
 
 MAX_DEPTH = 8          # nesting depth of lists/dicts we follow
 MAX_ITEMS = 10_000     # items of one list/dict we follow
@@ -138,8 +139,16 @@ def _pristine(name: str) -> Any:
     return _PRISTINE[name]
 
 
-def unmarshal(value: Any, lookup: Callable[[Handle], Any]) -> Any:
-    """Turn a check's argument into the object student code receives."""
+def unmarshal(value: Any, lookup: Callable[[Handle], Any],
+              remote_callback: Optional[Callable[[CallbackRef], Callable[..., Any]]] = None) -> Any:
+    """Turn a check's argument into the object student code receives.
+
+    ``lookup(handle)`` gives the kept object of a handle; ``remote_callback(ref)`` gives the
+    student-side function of a :class:`Callback` that lives in another process (the worker's proxy).
+    """
+    def again(item: Any) -> Any:
+        return unmarshal(item, lookup, remote_callback)
+
     if isinstance(value, TensorArg):
         torch = __import__("torch")
         tensor = torch.tensor(value.array)
@@ -152,20 +161,48 @@ def unmarshal(value: Any, lookup: Callable[[Handle], Any]) -> Any:
         return _build_sequential(value)
     if isinstance(value, LibraryCall):
         module = _pristine(value.module)
-        args = [unmarshal(v, lookup) for v in value.args]
-        kwargs = {k: unmarshal(v, lookup) for k, v in (value.kwargs or {}).items()}
+        args = [again(v) for v in value.args]
+        kwargs = {k: again(v) for k, v in (value.kwargs or {}).items()}
         return getattr(module, value.function)(*args, **kwargs)
     if isinstance(value, PiecewiseLinear):
         knots, values = np.array(value.knots, dtype=np.float64), np.array(value.values, dtype=np.float64)
         return lambda x: np.interp(np.asarray(x, dtype=np.float64), knots, values)
+    if isinstance(value, Callback):
+        return local_callback(value)
+    if isinstance(value, CallbackRef):
+        if remote_callback is None:
+            raise TypeError("this process cannot call back into the grader")
+        return remote_callback(value)
     if isinstance(value, Handle):
         return lookup(value)
     if isinstance(value, Opaque) and value.handle is not None:
         return lookup(value.handle)
     if isinstance(value, list):
-        return [unmarshal(v, lookup) for v in value]
+        return [again(v) for v in value]
     if isinstance(value, tuple):
-        return tuple(unmarshal(v, lookup) for v in value)
+        return tuple(again(v) for v in value)
     if isinstance(value, dict):
-        return {k: unmarshal(v, lookup) for k, v in value.items()}
+        return {k: again(v) for k, v in value.items()}
     return value
+
+
+def _keep_by_reference(obj: Any) -> Handle:
+    return Handle(type(obj).__name__, _summary(obj), ref=obj)
+
+
+def local_callback(callback: Callback) -> Callable[..., Any]:
+    """The student-side function of a :class:`Callback` evaluated in this same process (the
+    student's kernel, or the package's in-process tests): arguments are marshalled as for any
+    result, the grader's answer unmarshalled as for any argument."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            answer = callback.func(*marshal(list(args), _keep_by_reference),
+                                   **marshal(dict(kwargs), _keep_by_reference))
+        except CallbackRefused as exc:
+            raise RuntimeError(str(exc)) from None
+        except Exception as exc:  # the grader's own function failed: say so, as the worker does
+            raise RuntimeError(f"the grader's `{callback.name}` could not answer: {type(exc).__name__}: {exc}") from None
+        return unmarshal(answer, lambda handle: handle.ref)
+
+    call.__name__ = call.__qualname__ = callback.name
+    return call

@@ -17,7 +17,10 @@ Types (all immutable in spirit):
 * ``None, bool, int, float, str, list, tuple, dict`` (str keys)
 
 Arguments the checks pass *to* student code may additionally be :class:`TensorArg` (becomes a
-torch tensor on the student side) or a :class:`NetSpec` (becomes an ``nn.Sequential``).
+torch tensor on the student side), a :class:`NetSpec` (becomes an ``nn.Sequential``), a
+:class:`LibraryCall` (a course-library function's result), a :class:`PiecewiseLinear` or a
+:class:`Callback` (both become plain functions), or a :class:`Handle` (an object kept on the student
+side, passed as itself).
 """
 from __future__ import annotations
 
@@ -90,6 +93,36 @@ class LibraryCall:
     def __post_init__(self) -> None:
         if not (self.module == "shared" or self.module.startswith("shared.")):
             raise ValueError("LibraryCall may only call functions of the course library `shared`")
+
+
+class CallbackRefused(Exception):
+    """Raised by a :class:`Callback`'s function to refuse a call (e.g. a query budget is spent);
+    the student's code receives ``RuntimeError(message)``."""
+
+
+@dataclass(frozen=True)
+class Callback:
+    r"""A grader-side function passed *to* student code: on the student side it is a plain
+    callable, and each call is evaluated by ``func`` in the grading process, so what ``func`` holds
+    (a hidden network, a query counter) never reaches the student.
+
+    ``func`` receives the call's arguments marshalled (numpy arrays as arrays, torch tensors as
+    :class:`TensorValue`, numbers as numbers) and returns plain values (numpy arrays, numbers,
+    lists), which the student's code receives as numpy arrays and numbers. If ``func`` raises
+    :class:`CallbackRefused`, the student's code gets ``RuntimeError(message)``; any other exception
+    of ``func`` is the grader's error and is reported to the student the same way.
+    """
+
+    func: Callable[..., Any] = field(compare=False)
+    name: str = "f"
+
+
+@dataclass(frozen=True)
+class CallbackRef:
+    """How a :class:`Callback` travels to the sandbox worker: the id the grading process gave it."""
+
+    ident: int
+    name: str
 
 
 @dataclass
@@ -173,6 +206,8 @@ def summary_of(value: Any) -> str:
         return f"{value.module}.{value.function}(...)"
     if isinstance(value, PiecewiseLinear):
         return f"a piecewise-linear function with {len(value.knots)} knots"
+    if isinstance(value, (Callback, CallbackRef)):
+        return f"a function `{value.name}`"
     if isinstance(value, (Handle, Opaque)):
         return f"a {value.type_name} ({value.summary})"
     if value is None:

@@ -15,7 +15,8 @@ from typing import Any, BinaryIO, Callable, Optional
 
 import numpy as np
 
-from .values import Handle, LayerSpec, LibraryCall, NetSpec, Opaque, PiecewiseLinear, TensorArg, TensorValue
+from .values import (Callback, CallbackRef, Handle, LayerSpec, LibraryCall, NetSpec, Opaque, PiecewiseLinear,
+                     TensorArg, TensorValue)
 
 MAX_FRAME = 256 * 1024 * 1024
 
@@ -37,8 +38,13 @@ def _array_in(text: str) -> np.ndarray:
         raise WireError(f"bad array: {exc}") from None
 
 
-def encode(value: Any, handle_id: Callable[[Handle], int]) -> Any:
-    """Values -> JSON-able structure. ``handle_id`` gives the wire id of a handle."""
+def encode(value: Any, handle_id: Callable[[Handle], int],
+           callback_id: Optional[Callable[[Callback], int]] = None) -> Any:
+    """Values -> JSON-able structure. ``handle_id`` gives the wire id of a handle, ``callback_id``
+    registers a :class:`Callback` and gives its id (only the grading process sends callbacks)."""
+    def enc(item: Any) -> Any:
+        return encode(item, handle_id, callback_id)
+
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.ndarray):
@@ -51,26 +57,30 @@ def encode(value: Any, handle_id: Callable[[Handle], int]) -> Any:
                 "requires_grad": value.requires_grad}
     if isinstance(value, LibraryCall):
         return {"~": "libcall", "module": value.module, "function": value.function,
-                "args": encode(list(value.args), handle_id), "kwargs": encode(dict(value.kwargs or {}), handle_id)}
+                "args": enc(list(value.args)), "kwargs": enc(dict(value.kwargs or {}))}
     if isinstance(value, PiecewiseLinear):
         return {"~": "pl", "knots": _array_out(value.knots), "values": _array_out(value.values)}
+    if isinstance(value, Callback):
+        if callback_id is None:
+            raise TypeError("a Callback can only be sent by the grading process")
+        return {"~": "callback", "id": callback_id(value), "name": value.name}
     if isinstance(value, Handle):
         return {"~": "handle", "id": handle_id(value), "type": value.type_name, "summary": value.summary}
     if isinstance(value, NetSpec):
         layers = [{"kind": l.kind, "type": l.type_name, "dtype": l.dtype, "slope": l.negative_slope,
                    "weight": None if l.weight is None else _array_out(l.weight),
                    "bias": None if l.bias is None else _array_out(l.bias)} for l in value.layers]
-        handle = None if value.handle is None else encode(value.handle, handle_id)
+        handle = None if value.handle is None else enc(value.handle)
         return {"~": "net", "type": value.type_name, "layers": layers, "handle": handle}
     if isinstance(value, Opaque):
-        handle = None if value.handle is None else encode(value.handle, handle_id)
+        handle = None if value.handle is None else enc(value.handle)
         return {"~": "opaque", "type": value.type_name, "summary": value.summary, "handle": handle}
     if isinstance(value, tuple):
-        return {"~": "tuple", "items": [encode(v, handle_id) for v in value]}
+        return {"~": "tuple", "items": [enc(v) for v in value]}
     if isinstance(value, list):
-        return [encode(v, handle_id) for v in value]
+        return [enc(v) for v in value]
     if isinstance(value, dict):
-        return {"~": "dict", "items": [[k, encode(v, handle_id)] for k, v in value.items()]}
+        return {"~": "dict", "items": [[k, enc(v)] for k, v in value.items()]}
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
@@ -95,6 +105,8 @@ def decode(obj: Any, make_handle: Callable[[int, str, str], Handle]) -> Any:
                                tuple(decode(obj["args"], make_handle)), decode(obj["kwargs"], make_handle))
         if tag == "pl":
             return PiecewiseLinear(_array_in(obj["knots"]), _array_in(obj["values"]))
+        if tag == "callback":
+            return CallbackRef(int(obj["id"]), str(obj["name"]))
         if tag == "handle":
             return make_handle(int(obj["id"]), str(obj["type"]), str(obj["summary"]))
         if tag == "net":

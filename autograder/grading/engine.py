@@ -15,6 +15,11 @@ Robustness of the notebook run:
 
 Determinism: every rung starts by seeding the student side with a seed derived from the
 assignment, question and rung names (``rung_seed``), so re-grading gives the same score.
+
+Speed: the master's given experiment cells that the student left unchanged are skipped unless
+graded code depends on them (:mod:`.experiments`). Fairness: while a question listed in the
+assignment's ``SUBSTITUTES`` is graded, the named helpers are our reference definitions
+(:mod:`autograder.sandbox.reference`), so a wrong helper costs only its own question.
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from autograder.checking.failures import CheckFailed, StudentTimeout, WorkerDied
+from autograder.sandbox.reference import run_reference, swap_in, swap_out
+from .experiments import cells_to_skip
 from .sandbox import Sandbox, SandboxOptions
 from .submission import Submission, load_submission
 from .suite import Case, Question, Suite
@@ -91,6 +98,8 @@ class _Run:
         self.restarts = 0
         self.peak_mb = 0.0
         self.noted: set = set()          # cells (and "notebook_s") already reported in notes
+        self.experiments = cells_to_skip(submission.cells, suite.experiments, suite.needed_names)
+        self.substituting: Optional[Question] = None
 
     # -- notebook --------------------------------------------------------------------------------
     def boot(self) -> None:
@@ -133,7 +142,7 @@ class _Run:
     def _run_cells(self) -> Optional[int]:
         started = time.monotonic()
         for index, source in enumerate(self.submission.cells):
-            if index in self.skip or not source.strip():
+            if index in self.skip or index in self.experiments or not source.strip():
                 continue
             left = self.limits.notebook_s - (time.monotonic() - started)
             if left <= 0:
@@ -157,16 +166,33 @@ class _Run:
     # -- questions -------------------------------------------------------------------------------
     def grade_question(self, question: Question) -> QuestionResult:
         self.sandbox.deadline = time.monotonic() + self.limits.question_s
+        self.substituting = question if question.name in self.suite.substitutes else None
         try:
+            self._substitute()
             return climb(question, self._values_for, self._seed(question))
         finally:
+            if self.substituting is not None and self.sandbox is not None and self.sandbox.alive:
+                self.sandbox.restore()
+            self.substituting = None
             if self.sandbox is not None:
                 self.sandbox.deadline = None
+
+    def _substitute(self) -> None:
+        """Swap our reference helpers in for the question being graded (after every boot)."""
+        if self.substituting is None:
+            return
+        substitution = self.suite.substitutes[self.substituting.name]
+        error = self.sandbox.substitute(substitution.source, list(substitution.names))
+        if error:
+            self._note_once(("substitute", self.substituting.name),
+                            f"{self.substituting.name}: the grader could not use its reference "
+                            f"{', '.join(substitution.names)} ({error}); your own were used.")
 
     def _values_for(self, case: Case) -> dict:
         if not self.sandbox.alive:
             self.boot()
             self.sandbox.deadline = time.monotonic() + self.limits.question_s
+            self._substitute()
         self.sandbox.forget()  # handles are per rung: free what earlier rungs received
         return self.sandbox.resolve(case.params)
 
@@ -205,13 +231,23 @@ def climb(question: Question, values_for: Callable[[Case], dict], seed: Callable
 
 def grade_namespace(suite: Suite, namespace: dict) -> list:
     """Grade objects living in this process (tests of the checks, no sandbox): same ladders,
-    same seeds as :func:`grade`."""
+    same seeds and the same reference substitutions as :func:`grade`."""
     from autograder.checking.calls import LocalFunction
 
     def seed(question: Question) -> Callable[[Case], None]:
         return lambda case: LocalFunction(None, "").seed(rung_seed(suite.assignment, question.name, case.name))
 
-    return [climb(q, lambda case: namespace, seed(q)) for q in suite.questions]
+    results = []
+    for question in suite.questions:
+        substitution = suite.substitutes.get(question.name)
+        saved = {}
+        if substitution is not None:
+            saved = swap_in(namespace, run_reference(substitution.source), substitution.names)
+        try:
+            results.append(climb(question, lambda case: namespace, seed(question)))
+        finally:
+            swap_out(namespace, saved)
+    return results
 
 
 def grade(suite: Suite, submission_path: Path, options: SandboxOptions) -> Report:

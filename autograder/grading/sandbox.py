@@ -30,9 +30,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from autograder.checking.calls import StudentFunction, error_message
+from autograder.checking.calls import StudentFunction, call_signature, error_message, handle_of
 from autograder.checking.failures import StudentError, StudentTimeout, WorkerDied
-from autograder.checking.values import Handle
+from autograder.checking.values import Callback, CallbackRefused, Handle
 from autograder.checking.wire import WireError, decode, encode, read_frame, write_frame
 
 GRACE_S = 3.0            # hard deadline = soft deadline + GRACE_S
@@ -70,6 +70,7 @@ class Sandbox:
         self.peak_rss_mb = 0.0           # the worker's peak resident memory (VmHWM), read at kill
         self.started_ticks = 0
         self.ident = uuid.uuid4().hex
+        self.callbacks: dict = {}        # id -> Callback sent to the worker in this rung
         self.workdir = tempfile.mkdtemp(prefix="gd-sandbox-")
         self.log_path = os.path.join(self.workdir, "notebook-output.log")
 
@@ -162,16 +163,47 @@ class Sandbox:
         except (OSError, ValueError):
             self.kill()
             raise WorkerDied("The process running your notebook died (did your code exit or crash?).") from None
+        deadline = time.monotonic() + max(hard_timeout, 0.01)
+        while True:
+            try:
+                reply = self.replies.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                self.kill()
+                raise StudentTimeout(f"Your code did not finish within {hard_timeout:.0f} s and was stopped.") from None
+            if isinstance(reply, Exception):
+                self.kill()
+                raise WorkerDied("The process running your notebook died (did your code call exit(), "
+                                 "crash, or run out of memory?).")
+            if "callback" not in reply:
+                return reply
+            self._answer_callback(reply)
+
+    def _answer_callback(self, frame: dict) -> None:
+        """Evaluate a :class:`Callback` the student's code called, here in the grading process."""
+        callback = self.callbacks.get(frame.get("callback"))
         try:
-            reply = self.replies.get(timeout=max(hard_timeout, 0.01))
-        except queue.Empty:
-            self.kill()
-            raise StudentTimeout(f"Your code did not finish within {hard_timeout:.0f} s and was stopped.") from None
-        if isinstance(reply, Exception):
-            self.kill()
-            raise WorkerDied("The process running your notebook died (did your code call exit(), "
-                             "crash, or run out of memory?).")
-        return reply
+            if callback is None:
+                raise CallbackRefused("unknown function")
+            args = self._decode(frame.get("args", []))
+            kwargs = self._decode(frame.get("kwargs", {}))
+            answer = {"ok": True, "value": encode(callback.func(*args, **kwargs), _handle_id)}
+        except CallbackRefused as exc:
+            answer = {"ok": False, "error": str(exc)[:1000]}
+        except Exception as exc:  # the grader's function could not answer this argument
+            answer = {"ok": False, "error": f"the grader's `{getattr(callback, 'name', '?')}` could not answer: "
+                                            f"{type(exc).__name__}: {exc}"[:1000]}
+        try:
+            write_frame(self.proc.stdin, answer)
+        except (OSError, ValueError, TypeError):
+            pass  # the worker is gone: the pending request reports it
+
+    def _callback_id(self, callback: Callback) -> int:
+        ident = len(self.callbacks) + 1
+        self.callbacks[ident] = callback
+        return ident
+
+    def _encode_args(self, value: Any) -> Any:
+        return encode(value, _handle_id, self._callback_id)
 
     def exec_cell(self, source: str, timeout: float) -> dict:
         return self.request({"op": "exec", "source": source, "timeout": timeout}, timeout + GRACE_S)
@@ -186,32 +218,82 @@ class Sandbox:
 
     def forget(self) -> None:
         """Free the objects the worker keeps for earlier handles (they become invalid)."""
+        self.callbacks.clear()
         self.request({"op": "forget"}, self._service_timeout())
 
-    def resolve(self, names: list) -> dict:
-        reply = self.request({"op": "resolve", "names": list(names)}, self._service_timeout())
-        return {name: self._decode(value) for name, value in reply.get("values", {}).items()}
+    def keep(self, value: Any, name: str) -> Handle:
+        reply = self._checked({"op": "keep", "value": self._encode_args(value)}, f"building an argument for {name}")
+        return self._decode(reply.get("value"))
 
-    def call(self, handle: Handle, name: str, args: tuple, kwargs: dict) -> Any:
-        message = {"op": "call", "target": handle.ref,
-                   "args": encode(list(args), _handle_id), "kwargs": encode(dict(kwargs), _handle_id)}
-        return self._timed_request(message, name, args, kwargs)
+    def inspect(self, handle: Handle) -> Any:
+        reply = self.request({"op": "inspect", "target": handle.ref}, self._service_timeout())
+        if not reply.get("ok"):
+            raise StudentError(f"The grader could not read back {handle.type_name}: {reply.get('error', '')}")
+        return self._decode(reply.get("value"))
 
-    def library(self, call: Any) -> Any:
-        name = f"{call.module}.{call.function}"
-        return self._timed_request({"op": "library", "call": encode(call, _handle_id)}, name, call.args, call.kwargs or {})
+    def substitute(self, source: str, names: list) -> Optional[str]:
+        """Put our reference definitions of ``names`` into the notebook's globals (see worker);
+        returns an error text if the reference code could not run there."""
+        reply = self.request({"op": "substitute", "source": source, "names": list(names),
+                              "timeout": START_TIMEOUT_S}, START_TIMEOUT_S + GRACE_S)
+        return None if reply.get("ok") else f"{reply.get('error_type', 'Error')}: {reply.get('error', '')}"
 
-    def _timed_request(self, message: dict, name: str, args: tuple, kwargs: dict) -> Any:
+    def restore(self) -> None:
+        self.request({"op": "restore"}, START_TIMEOUT_S)
+
+    def _checked(self, message: dict, what: str) -> dict:
         soft = self.remaining()
         if soft <= 0:
             raise StudentTimeout("The time for this question ran out before all checks ran.")
         soft = min(soft, 3600.0)
         reply = self.request({**message, "timeout": soft}, soft + GRACE_S)
+        if reply.get("timed_out"):
+            raise StudentTimeout(f"{what} did not finish within the time left for this question ({soft:.0f} s).")
+        if not reply.get("ok"):
+            raise StudentError(f"{what} failed: {reply.get('error_type', 'Error')}: {reply.get('error', '')}")
+        return reply
+
+    def resolve(self, names: list) -> dict:
+        reply = self.request({"op": "resolve", "names": list(names)}, self._service_timeout())
+        return {name: self._decode(value) for name, value in reply.get("values", {}).items()}
+
+    def call(self, handle: Handle, name: str, args: tuple, kwargs: dict, limit_s: Optional[float] = None) -> Any:
+        return self.timed_call(handle, name, args, kwargs, limit_s)[0]
+
+    def timed_call(self, handle: Handle, name: str, args: tuple, kwargs: dict,
+                   limit_s: Optional[float] = None) -> tuple:
+        """``(value, cpu_s)`` of one call of a student function."""
+        message = {"op": "call", "target": handle.ref,
+                   "args": self._encode_args(list(args)), "kwargs": self._encode_args(dict(kwargs))}
+        reply = self._timed_request(message, name, args, kwargs, limit_s)
+        return self._value(reply, name), float(reply.get("cpu_s", 0.0))
+
+    def library(self, call: Any) -> Any:
+        name = f"{call.module}.{call.function}"
+        reply = self._timed_request({"op": "library", "call": self._encode_args(call)}, name, call.args, call.kwargs or {})
+        return self._value(reply, name)
+
+    def _value(self, reply: dict, name: str) -> Any:
+        try:
+            return self._decode(reply.get("value"))
+        except WireError as exc:
+            raise StudentError(f"{name} returned a value the grader cannot read ({exc}).") from None
+
+    def _timed_request(self, message: dict, name: str, args: tuple, kwargs: dict,
+                       limit_s: Optional[float] = None) -> dict:
+        soft = self.remaining()
+        if soft <= 0:
+            raise StudentTimeout("The time for this question ran out before all checks ran.")
+        soft = min(soft, 3600.0)
+        if limit_s is not None and limit_s < soft:
+            soft = float(limit_s)
+            reply = self.request({**message, "timeout": soft}, soft + GRACE_S)
+            if reply.get("timed_out"):
+                raise StudentTimeout(f"{call_signature(name, args, kwargs)} was stopped after {soft:g} s.")
+        else:
+            reply = self.request({**message, "timeout": soft}, soft + GRACE_S)
         if reply.get("ok"):
-            try:
-                return self._decode(reply.get("value"))
-            except WireError as exc:
-                raise StudentError(f"{name} returned a value the grader cannot read ({exc}).") from None
+            return reply
         if reply.get("timed_out"):
             raise StudentTimeout(f"{name} did not return within the time limit ({soft:.0f} s left for "
                                  "this question) and was stopped. Look for an infinite loop.")
@@ -268,6 +350,21 @@ class RemoteFunction(StudentFunction):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.sandbox.call(self.handle, self.name, args, kwargs)
+
+    def timed_call(self, *args: Any, limit_s: Optional[float] = None, **kwargs: Any) -> tuple:
+        return self.sandbox.timed_call(self.handle, self.name, args, kwargs, limit_s)
+
+    def keep(self, value: Any) -> Handle:
+        return self.sandbox.keep(value, self.name)
+
+    def inspect(self, handle: Any) -> Any:
+        target = handle_of(handle)
+        if target is None:
+            raise TypeError("inspect needs a handle")
+        return self.sandbox.inspect(target)
+
+    def _same_ref(self, a: Any, b: Any) -> bool:
+        return type(a) is int and type(b) is int and a == b
 
     def seed(self, seed: int) -> None:
         self.sandbox.seed(seed)

@@ -69,6 +69,15 @@ class Limits:
         return self.wall_factor * cpu_s + self.wall_slack_s
 
 
+@dataclass(frozen=True)
+class Substitution:
+    """Our reference definitions of ``names``, swapped in while one question is graded
+    (:mod:`autograder.sandbox.reference`); ``source`` is the code that defines them."""
+
+    names: tuple
+    source: str
+
+
 @dataclass
 class Suite:
     assignment: str
@@ -76,7 +85,14 @@ class Suite:
     questions: list
     limits: Limits = field(default_factory=Limits)
     hidden_visibility: str = "after_published"
+    experiments: frozenset = frozenset()      # source hashes of the given experiment cells
+    substitutes: dict = field(default_factory=dict)   # question name -> Substitution
     source: Optional[Path] = None     # the folder the suite was read from (private/ of the zip)
+
+    @property
+    def needed_names(self) -> set:
+        """Every notebook name a check reads (the parameters of the test functions)."""
+        return {name for q in self.questions for case in q.cases for name in case.params}
 
     @property
     def max_score(self) -> float:
@@ -152,5 +168,7 @@ def load_suite(source: Path) -> Suite:
     order = [q for q in meta.get("questions", []) if q in questions]
     order += sorted((q for q in questions if q not in order), key=_natural_key)
     limits = Limits(**meta.get("limits", {}))
+    substitutes = {q: Substitution(tuple(s["names"]), s["source"]) for q, s in meta.get("substitutes", {}).items()}
     return Suite(meta["assignment"], meta["notebook"], [questions[q] for q in order], limits,
-                 meta.get("hidden_visibility", "after_published"), source.resolve())
+                 meta.get("hidden_visibility", "after_published"), frozenset(meta.get("experiments", ())),
+                 substitutes, source.resolve())

@@ -27,6 +27,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from autograder.grading.experiments import source_hash
+from autograder.packaging.cells import experiment_sources, master_code_cells, reference_source
+
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PYTHON_VERSION = "3.11"
@@ -110,6 +113,20 @@ def assignment_config(assignment: str) -> dict:
             "hidden_visibility": getattr(module, "HIDDEN_VISIBILITY", "after_published")}
 
 
+def derived_from_master(assignment: str, master: Path, student_notebook: Path) -> dict:
+    """What grading derives from the master's cells (see :mod:`autograder.packaging.cells`): the
+    hashes of the given experiment cells (those that reach the student notebook unchanged), and
+    per question in ``SUBSTITUTES`` our reference source for the named helpers."""
+    cells = master_code_cells(master)
+    handed_out = {source_hash(c["source"] if isinstance(c["source"], str) else "".join(c["source"]))
+                  for c in json.loads(student_notebook.read_text())["cells"] if c["cell_type"] == "code"}
+    experiments = sorted({source_hash(s) for s in experiment_sources(cells)} & handed_out)
+    module = importlib.import_module(f"autograder.assignments.{assignment}")
+    substitutes = {question: {"names": list(names), "source": reference_source(cells, tuple(names))}
+                   for question, names in sorted(getattr(module, "SUBSTITUTES", {}).items())}
+    return {"experiments": experiments, "substitutes": substitutes}
+
+
 def write_student_dir(assignment: str, otter_student: Path, dest: Path) -> None:
     dest.mkdir(parents=True)
     shutil.copy2(otter_student / f"{assignment}.ipynb", dest / f"{assignment}.ipynb")
@@ -120,13 +137,15 @@ def write_student_dir(assignment: str, otter_student: Path, dest: Path) -> None:
                                            + "\n".join(pins) + "\n")
 
 
-def write_autograder_dir(assignment: str, otter_autograder: Path, master: Path, dest: Path) -> None:
+def write_autograder_dir(assignment: str, otter_autograder: Path, master: Path, dest: Path,
+                         student_notebook: Path) -> None:
     private, public = dest / "private", dest / "public"
     shutil.copytree(otter_autograder / "tests", private / "tests", ignore=_IGNORE)
     _copy_files(_shared_files() + _package_files(assignment, "private"), REPO, private)
     _copy_files(_shared_files() + _package_files(assignment, "public"), REPO, public)
     meta = {"assignment": assignment, "notebook": f"{assignment}.ipynb",
-            "questions": question_order(master), **assignment_config(assignment)}
+            "questions": question_order(master), **assignment_config(assignment),
+            **derived_from_master(assignment, master, student_notebook)}
     (private / "assignment.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     torch_pins = " ".join(f"'{pin}+cpu'" for pin in _read_pins("torch.txt"))
     setup = (TEMPLATES / "setup.sh").read_text()
@@ -168,7 +187,8 @@ def build(assignment: str, dist: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         out = otter_outputs(assignment, Path(tmp))
         write_student_dir(assignment, out / "student", target / "student")
-        write_autograder_dir(assignment, out / "autograder", master_path(assignment), target / "autograder")
+        write_autograder_dir(assignment, out / "autograder", master_path(assignment), target / "autograder",
+                             target / "student" / f"{assignment}.ipynb")
     deterministic_zip(target / "autograder", target / "autograder.zip")
     return target
 

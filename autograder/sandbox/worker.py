@@ -16,6 +16,17 @@ Operations (one reply per request):
 * ``library {call, timeout}``       evaluate a LibraryCall (shared.* only) -> ``{ok, value}``
 * ``seed {seed}``                   seed random/numpy/torch
 * ``forget``                        drop all handles (between rungs)
+* ``keep {value, timeout}``         build a check's argument once and keep it -> ``{ok, value: handle}``
+* ``inspect {target}``              a kept object's current state, marshalled
+* ``substitute {source, names, timeout}``  run our reference code in a fresh namespace and put
+                                       ``names`` from it into the notebook's globals (saved first)
+* ``restore``                       put back what ``substitute`` replaced
+
+While a ``call`` runs, the student's code may call a :class:`~autograder.checking.values.Callback`
+it received: the worker then writes a ``{callback, args, kwargs}`` frame and reads the grading
+process's ``{ok, value}`` or ``{ok: False, error}`` answer before the student code continues.
+Replies to ``call`` carry ``cpu_s``, the CPU seconds the call used (this process and its reaped
+children).
 
 The soft time bound is a SIGALRM that raises :class:`GradingTimeout` inside the student's code;
 the grading process also enforces a hard bound by killing this process's session.
@@ -26,13 +37,13 @@ import gc
 import os
 import signal
 import sys
-import types
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable, Optional
 
 from autograder.checking.calls import student_traceback
 from autograder.checking.marshal import marshal, unmarshal
-from autograder.checking.values import Handle
+from autograder.checking.values import CallbackRef, Handle
 from autograder.checking.wire import decode, encode, read_frame, write_frame
+from autograder.sandbox.reference import OtterStub, run_reference, swap_in, swap_out
 
 
 class GradingTimeout(BaseException):
@@ -53,43 +64,58 @@ def bounded(seconds: float, fn: Callable[[], Any]) -> Any:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-class _OtterStub(types.ModuleType):
-    """Stands in for otter when grading: ``grader.check``/``export`` cells do nothing."""
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
-    class Notebook:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            pass
 
-        def __getattr__(self, name: str) -> Callable[..., None]:
-            return lambda *args, **kwargs: None
 
 
 class Worker:
-    def __init__(self) -> None:
+    def __init__(self, proto_in: Optional[BinaryIO] = None, proto_out: Optional[BinaryIO] = None) -> None:
         from IPython.core.interactiveshell import InteractiveShell
 
-        sys.modules["otter"] = _OtterStub("otter")
+        sys.modules["otter"] = OtterStub("otter")
         self.shell = InteractiveShell.instance()
         self.shell.system = lambda cmd: print(f"[grading] shell command skipped: !{cmd}")
+        self.proto_in, self.proto_out = proto_in, proto_out
         self.objects: dict = {}
+        self.ids: dict = {}              # id(object) -> handle id, so one object has one handle
         self.next_id = 0
+        self.saved_globals: dict = {}    # what ``substitute`` replaced
 
     # -- handles -----------------------------------------------------------------------------
     def keep(self, obj: Any) -> Handle:
-        self.next_id += 1
-        ident = self.next_id
-        self.objects[ident] = obj
-        try:
-            summary = repr(obj)[:80]
-        except Exception:
-            summary = "<unprintable>"
-        return Handle(type(obj).__name__, summary, ref=ident)
+        ident = self.ids.get(id(obj))
+        if ident is None or self.objects.get(ident) is not obj:
+            self.next_id += 1
+            ident = self.next_id
+            self.objects[ident] = obj
+            self.ids[id(obj)] = ident
+        return Handle(type(obj).__name__, _short_repr(obj), ref=ident)
 
     def _encode(self, value: Any) -> Any:
         return encode(value, lambda handle: handle.ref)
 
     def _decode(self, obj: Any) -> Any:
         return decode(obj, lambda ident, type_name, summary: Handle(type_name, summary, ref=ident))
+
+    def _real(self, encoded: Any) -> Any:
+        """A check's encoded argument -> the object the student's code receives."""
+        return unmarshal(self._decode(encoded), lambda h: self.objects[h.ref], self._callback_proxy)
+
+    def _callback_proxy(self, ref: CallbackRef) -> Callable[..., Any]:
+        """A plain function whose calls are answered by the grading process (see module doc)."""
+        def call(*args: Any, **kwargs: Any) -> Any:
+            write_frame(self.proto_out, {"callback": ref.ident, "args": self._encode(marshal(list(args), self.keep)),
+                                         "kwargs": self._encode(marshal(dict(kwargs), self.keep))})
+            answer = read_frame(self.proto_in)
+            if not answer.get("ok"):
+                raise RuntimeError(str(answer.get("error", f"{ref.name} refused the call")))
+            return unmarshal(self._decode(answer.get("value")), lambda h: self.objects[h.ref])
+
+        call.__name__ = call.__qualname__ = ref.name
+        return call
 
     # -- operations --------------------------------------------------------------------------
     def op_hello(self, msg: dict) -> dict:
@@ -112,20 +138,54 @@ class Worker:
 
     def op_call(self, msg: dict) -> dict:
         target = self.objects[msg["target"]]
-        args = unmarshal(self._decode(msg["args"]), lambda h: self.objects[h.ref])
-        kwargs = unmarshal(self._decode(msg["kwargs"]), lambda h: self.objects[h.ref])
+        args = self._real(msg["args"])
+        kwargs = self._real(msg["kwargs"])
+        started = _cpu_seconds()
         try:
             result = bounded(msg["timeout"], lambda: target(*args, **kwargs))
         except GradingTimeout:
-            return {"ok": False, "timed_out": True}
+            return {"ok": False, "timed_out": True, "cpu_s": _cpu_seconds() - started}
         except BaseException as exc:  # the student's exception, SystemExit included
             return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000],
                     "where": student_traceback(exc)}
-        return {"ok": True, "value": self._encode(marshal(result, self.keep))}
+        spent = _cpu_seconds() - started
+        return {"ok": True, "value": self._encode(marshal(result, self.keep)), "cpu_s": spent}
+
+    def op_keep(self, msg: dict) -> dict:
+        try:
+            obj = bounded(msg["timeout"], lambda: self._real(msg["value"]))
+        except GradingTimeout:
+            return {"ok": False, "timed_out": True}
+        except BaseException as exc:
+            return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000], "where": ""}
+        ident = self.next_id + 1
+        self.next_id = ident
+        self.objects[ident] = obj        # a fresh handle even if an equal object exists
+        self.ids[id(obj)] = ident
+        return {"ok": True, "value": self._encode(Handle(type(obj).__name__, _short_repr(obj), ref=ident))}
+
+    def op_inspect(self, msg: dict) -> dict:
+        return {"ok": True, "value": self._encode(marshal(self.objects[msg["target"]], self.keep))}
+
+    def op_substitute(self, msg: dict) -> dict:
+        """Put our reference definitions of ``names`` into the notebook's globals (see
+        :mod:`autograder.sandbox.reference`) until ``restore``."""
+        self.op_restore({})
+        try:
+            reference = bounded(msg["timeout"], lambda: run_reference(msg["source"]))
+        except BaseException as exc:
+            return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000], "where": ""}
+        self.saved_globals = swap_in(self.shell.user_ns, reference, msg["names"])
+        return {"ok": True}
+
+    def op_restore(self, msg: dict) -> dict:
+        swap_out(self.shell.user_ns, self.saved_globals)
+        self.saved_globals = {}
+        return {"ok": True}
 
     def op_library(self, msg: dict) -> dict:
         try:
-            result = bounded(msg["timeout"], lambda: unmarshal(self._decode(msg["call"]), lambda h: self.objects[h.ref]))
+            result = bounded(msg["timeout"], lambda: self._real(msg["call"]))
         except GradingTimeout:
             return {"ok": False, "timed_out": True}
         except BaseException as exc:
@@ -135,6 +195,7 @@ class Worker:
     def op_forget(self, msg: dict) -> dict:
         """Drop every handle (the checks of the next rung resolve names afresh), freeing memory."""
         self.objects.clear()
+        self.ids.clear()
         gc.collect()
         return {"ok": True}
 
@@ -143,6 +204,13 @@ class Worker:
 
         seed_everything(int(msg["seed"]), import_torch=False)
         return {"ok": True}
+
+
+def _short_repr(obj: Any) -> str:
+    try:
+        return repr(obj)[:80]
+    except Exception:
+        return "<unprintable>"
 
 
 def _take_protocol_streams(log_path: str) -> tuple:
@@ -160,7 +228,7 @@ def _take_protocol_streams(log_path: str) -> tuple:
 
 def main() -> None:
     proto_in, proto_out = _take_protocol_streams(sys.argv[1])
-    worker = Worker()
+    worker = Worker(proto_in, proto_out)
     while True:
         msg = read_frame(proto_in)
         op = getattr(worker, f"op_{msg.get('op')}", None)
