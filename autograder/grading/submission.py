@@ -50,10 +50,10 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
-def open_regular(path: Path, limit: int = MAX_FILE_BYTES) -> BinaryIO:
+def open_regular(path: Path, limit: Optional[int] = None) -> BinaryIO:
     """``path`` opened for reading if it is a regular file (not a link, FIFO or device) of at most
-    ``limit`` bytes; raises :class:`SubmissionProblem` otherwise."""
-    name = Path(path).name
+    ``limit`` bytes (``MAX_FILE_BYTES``); raises :class:`SubmissionProblem` otherwise."""
+    name, limit = Path(path).name, MAX_FILE_BYTES if limit is None else limit
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
@@ -69,8 +69,9 @@ def open_regular(path: Path, limit: int = MAX_FILE_BYTES) -> BinaryIO:
     return handle
 
 
-def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bounded(path: Path, limit: Optional[int] = None) -> bytes:
     """The bytes of the regular file ``path`` (see :func:`open_regular`), reading at most ``limit + 1``."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     with open_regular(path, limit) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:  # it grew after fstat
