@@ -143,7 +143,7 @@ class _Run:
                 raise WorkerDied("The grader could not start the process that runs notebooks.") from None
             self.notes.append(f"The sandbox user could not run Python here; the notebook ran as the grading "
                               "user, with its rights (grade untrusted submissions where it can start).")
-            self.options = SandboxOptions(self.options.lib_path, None, self.options.threads)
+            self.options = SandboxOptions(self.options.lib_path, None, self.options.threads, self.options.cgroups)
             sandbox = Sandbox(self.options, self.limits)
             try:
                 return sandbox.start()

@@ -67,6 +67,7 @@ class SandboxOptions:
     lib_path: str                     # PYTHONPATH of the worker: autograder (public part) + shared
     user: Optional[str] = None        # POOL (a leased uid, as root), an account name, or None (us)
     threads: int = 1                  # OMP/MKL/torch threads: Gradescope gives 0.5-2 vCPU
+    cgroups: bool = True              # use a cgroup for the worker where possible (tests: False)
 
 
 class Overrun(StudentTimeout):
@@ -114,6 +115,7 @@ class Sandbox:
         self.activity: Any = None        # what requests are made for now (a cell, a question): blame
         self.last_usage = Usage()
         self.peak_rss_mb = 0.0           # the worker's peak resident memory (VmHWM), read at kill
+        self.charged_peak_mb = 0.0       # peak memory charged to its cgroup (the whole tree), if any
         self.started_ticks = 0
         self.ident = uuid.uuid4().hex
         self.identity: Optional[Identity] = None
@@ -148,7 +150,8 @@ class Sandbox:
             if self.identity.dedicated:
                 env["GD_WORKER_NPROC"] = "1"
         try:
-            self.group = Cgroup.create(f"gd-worker-{self.ident[:16]}", ["memory", "cpu_usage"])
+            self.group = (Cgroup.create(f"gd-worker-{self.ident[:16]}", ["memory", "cpu_usage"])
+                          if self.options.cgroups else None)
         except CgroupUnavailable:
             self.group = None
         if self.group is not None and self.group.has("memory"):
@@ -191,6 +194,8 @@ class Sandbox:
         if self.proc is None:
             return
         self._read_peak_rss()
+        if self.group is not None:
+            self.charged_peak_mb = max(self.charged_peak_mb, self.group.memory_peak_mb())
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -458,8 +463,9 @@ class Sandbox:
             raise
         except Overrun as exc:
             raise Overrun(f"{what} was stopped: {self._overrun_text(exc.usage, limit_s)}", exc.usage) from None
-        except OutOfMemory as exc:
-            raise OutOfMemory(f"{what}: {exc}") from None
+        except OutOfMemory:
+            raise OutOfMemory(f"{what} used more than {self.limits.worker_mb:.0f} MB of memory; the process "
+                              "running it was stopped.") from None
         if reply.get("ok"):
             return reply
         if reply.get("timed_out"):
