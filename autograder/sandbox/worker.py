@@ -272,6 +272,9 @@ def main() -> None:
     worker = Worker(proto_in, proto_out)
     while True:
         msg = read_frame(proto_in)
+        if "op" not in msg:  # the answer to a callback frame that the student's code forged
+            write_frame(proto_out, {"ok": False, "error": "stray frame", "re": worker.pending})
+            continue
         worker.pending = msg.get("n")
         op = getattr(worker, f"op_{msg.get('op')}", None)
         if op is None:
