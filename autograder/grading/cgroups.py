@@ -212,6 +212,16 @@ class Cgroup:
                 pass
         return found
 
+    def threads(self) -> list:
+        """Thread ids inside the ``cpu_usage`` directory (v1 ``tasks``, v2 ``cgroup.threads``)."""
+        path = self.dirs.get("cpu_usage")
+        for name in ("tasks", "cgroup.threads"):
+            try:
+                return [int(t) for t in (path / name).read_text().split()] if path else []
+            except (OSError, ValueError):
+                continue
+        return []
+
     def kill(self, passes: int = 200) -> bool:
         """SIGKILL every process inside until none is left (forks racing with us included);
         True when the group is empty."""

@@ -6,7 +6,7 @@ on a wrong answer, on an exception, NaN, wrong type or shape in the student's re
 question's time runs out; none of these affects another question.
 
 Robustness of the notebook run (budgets count CPU seconds of the worker's process tree, with a
-wall-clock cap for code that sleeps, see :mod:`.budget`):
+cap on the time code spends sleeping or blocked, see :mod:`.budget`):
 
 * each cell is interrupted after ``limits.cell_s`` CPU seconds; an error or a timeout in a cell is
   reported and grading continues with the next cell;
@@ -117,6 +117,10 @@ class _Run:
     def wall_left(self) -> float:
         return self.deadline - time.monotonic()
 
+    def budget(self, cpu_s: float) -> Budget:
+        """``cpu_s`` CPU seconds, the matching cap on waiting, and the grading's deadline."""
+        return Budget(cpu_s, self.limits.wait_cap(cpu_s), self.deadline)
+
     # -- notebook --------------------------------------------------------------------------------
     def boot(self) -> None:
         """Start a worker and run the notebook's cells in it (skipping cells known to be fatal)."""
@@ -164,18 +168,19 @@ class _Run:
     def _run_cells(self) -> Optional[int]:
         """Run the cells; returns the index of a cell to skip and replay without, or None."""
         limits = self.limits
-        notebook = Account(Budget(limits.notebook_s, limits.wall_cap(limits.notebook_s)), "the notebook")
+        notebook = Account(self.budget(limits.notebook_s), "the notebook")
         for index, source in enumerate(self.submission.cells):
             if index in self.skip or index in self.experiments or not source.strip():
                 continue
-            left = notebook.left() & Budget(float("inf"), self.wall_left())
+            left = notebook.left()
             if left.spent:
                 what = (f"{limits.notebook_s:g} s of CPU time" if left.cpu_s <= 0 else
-                        f"{min(notebook.budget.wall_s, limits.total_wall_s):g} s of wall-clock time")
+                        f"{notebook.budget.wait_s:g} s of waiting (sleeping, blocked)" if left.wait_s <= 0 else
+                        f"{limits.total_wall_s:g} s of wall-clock time (the limit of the whole grading)")
                 self._note_once("notebook_s", f"The notebook used more than {what} in all: cells from "
                                               f"#{index + 1} on were not run.")
                 return None
-            budget = Budget(limits.cell_s, limits.wall_cap(limits.cell_s)) & left
+            budget = self.budget(limits.cell_s) & left
             self.sandbox.activity = ("cell", index)
             self.student_code_ran = True
             try:
@@ -201,9 +206,8 @@ class _Run:
     def grade_question(self, question: Question) -> QuestionResult:
         if self.wall_left() <= 0:
             return _zero(question, f"Grading stopped: the whole run took more than {self.limits.total_wall_s:g} s "
-                                   "of wall-clock time (code that sleeps or waits), so this question was not graded.")
-        budget = Budget(self.limits.question_s, min(self.limits.wall_cap(self.limits.question_s), self.wall_left()))
-        self.account = Account(budget, f"the checks of {question.name}")
+                                   "of wall-clock time, so this question was not graded.")
+        self.account = Account(self.budget(self.limits.question_s), f"the checks of {question.name}")
         self.substituting = question if question.name in self.suite.substitutes else None
         self._attach(question)
         try:
@@ -266,10 +270,11 @@ def _cell_problem(reply: dict, sandbox: Sandbox, limits: Limits) -> str:
     """What went wrong in a cell that still answered: interrupted, out of memory, or an error."""
     usage: Usage = sandbox.last_usage
     if reply.get("timed_out"):
-        if usage.stopped_by == "wall":
-            return (f"was interrupted: it waited (slept or blocked) for {usage.wall_s:.1f} s of wall-clock time "
-                    f"while using {usage.cpu_s:.1f} s of CPU time; a cell may wait at most "
-                    f"{usage.budget.wall_s:.0f} s.")
+        if usage.stopped_by == "wait":
+            return (f"was interrupted: it waited (slept or blocked) for {usage.waited_s:.1f} s while using "
+                    f"{usage.describe()}; a cell may wait at most {usage.budget.wait_s:.0f} s.")
+        if usage.stopped_by == "deadline":
+            return f"was interrupted: grading reached its overall time limit of {limits.total_wall_s:g} s."
         return (f"was interrupted after {usage.describe()}: a cell may use {usage.budget.cpu_s:g} s of CPU time"
                 f" (the notebook {limits.notebook_s:g} s in all).")
     error = str(reply.get("error", "an error"))

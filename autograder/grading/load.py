@@ -11,18 +11,22 @@ helpers reproduce the two conditions the engine is tested under:
 
 ``under_load(kind)`` gives either as a ``preexec_fn`` for the process to measure (None when the
 process needs nothing). Everything started here is killed on exit, also when the body raises.
+:func:`grade_in_subprocess` grades one notebook in a fresh process (so the whole grading process
+tree is what is measured or held to the quota) and returns its figures:
 
     with under_load("half core") as preexec:
-        subprocess.run([...], preexec_fn=preexec)
+        figures = grade_in_subprocess(autograder_dir, notebook, preexec)
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from .cgroups import Cgroup, CgroupUnavailable
@@ -78,4 +82,40 @@ def under_load(kind: str) -> Iterator[Optional[Callable[[], None]]]:
         raise ValueError(f"unknown load {kind!r}; one of {LOADS}")
 
 
-__all__ = ["LOADS", "CgroupUnavailable", "cpu_hogs", "cpu_quota", "under_load"]
+_GRADE = r"""
+import json, resource, sys, time
+from autograder.grading.engine import grade
+from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
+from autograder.grading.suite import load_suite
+source, notebook, limits = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+suite = load_suite(source + "/private")
+for key, value in limits.items():
+    setattr(suite.limits, key, value)
+started, cpu = time.monotonic(), time.process_time()
+report = grade(suite, notebook, SandboxOptions(source + "/public", default_sandbox_user()))
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({
+    "score": report.score, "max_score": report.max_score, "notes": report.notes,
+    "questions": {q.name: [q.score, q.first_failure()] for q in report.questions},
+    "wall_s": time.monotonic() - started, "grader_cpu_s": time.process_time() - cpu,
+    "worker_cpu_s": children.ru_utime + children.ru_stime, "worker_peak_mb": report.worker_peak_mb,
+    "grader_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "torch_in_grader": "torch" in sys.modules}))
+"""
+
+
+def grade_in_subprocess(autograder: Path, notebook: Path, preexec: Optional[Callable[[], None]] = None,
+                        limits: Optional[dict] = None, timeout: float = 900.0) -> dict:
+    """Grade ``notebook`` with the autograder folder ``autograder`` (``private/`` + ``public/``) in a
+    fresh Python process started with ``preexec`` (e.g. joining a quota cgroup); ``limits``
+    overrides fields of the suite's :class:`~autograder.grading.suite.Limits`. Returns score,
+    notes, per-question ``[score, first failure]``, wall and CPU seconds, peak memory."""
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", _GRADE, str(autograder), str(notebook), json.dumps(limits or {})],
+                          cwd=repo, capture_output=True, text=True, timeout=timeout, preexec_fn=preexec)
+    if proc.returncode != 0:
+        raise RuntimeError(f"grading {notebook} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+__all__ = ["LOADS", "CgroupUnavailable", "cpu_hogs", "cpu_quota", "grade_in_subprocess", "under_load"]

@@ -7,6 +7,7 @@ r"""What the grading process reads about other processes in ``/proc`` (Linux).
 * ``cpu_seconds(pid)``: user + system time of the process and of its children it has waited
   for (``utime + stime + cutime + cstime``);
 * ``descendants(pid)``: the live processes below ``pid`` (by parent links);
+* ``run_delay(tid)``: how long a thread waited for a CPU while runnable (``schedstat``);
 * ``sweep(uid, since)``: SIGKILL every process whose *real* uid is ``uid`` and that started at or
   after ``since``, repeated until a pass finds none (a process that forks while we sweep is
   caught by the next pass).
@@ -71,6 +72,16 @@ def cpu_seconds(pid: int) -> float:
     if not fields:
         return 0.0
     return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLOCK_TICKS
+
+
+def run_delay(tid: int) -> Optional[float]:
+    """Seconds thread ``tid`` spent runnable but waiting for a CPU (``schedstat`` field 2; CPU
+    quota throttling included); None when unknown."""
+    try:
+        with open(f"/proc/{tid}/schedstat") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def descendants(pid: int) -> list:

@@ -17,10 +17,11 @@ Guarantees (see README, "How grading works, and what it defends against"):
   worker is the kernel's first choice when memory runs out (``oom_score_adj`` 1000), never the
   grading process, so results are always written. :class:`OutOfMemory` says who used too much.
 * **Time** (:mod:`.budget`): every request has a budget in CPU seconds of the worker's process
-  tree and a wall-clock cap for code that sleeps; when either is spent the worker is interrupted
+  tree, a cap on the time it spends waiting (sleeping, blocked: not running and not waiting for a
+  CPU), and the grading's deadline; when one is spent the worker is interrupted
   (:data:`~autograder.sandbox.worker.INTERRUPT`), and killed if it does not answer within
-  ``GRACE_CPU_S`` / ``GRACE_WALL_S`` more. The worker's own start-up has a large budget
-  (``START``) that no student code can consume.
+  ``GRACE_CPU_S`` of CPU or ``GRACE_WAIT_S`` of waiting more. The worker's own start-up has a
+  large budget (``START``) that no student code can consume, and a slow machine only slows it.
 * **The channel.** Requests are numbered; a reply must echo its number and a callback frame must
   name the pending request and the next callback number. Anything else (a frame the student's
   code wrote on the protocol descriptor) kills the worker with :class:`ForgedFrame`, blaming the
@@ -55,9 +56,9 @@ from .suite import Limits
 
 INTERRUPT = signal.SIGUSR2        # autograder.sandbox.worker.INTERRUPT (not imported: no IPython here)
 GRACE_CPU_S = 2.0                 # after the interrupt: CPU seconds the worker has left to answer
-GRACE_WALL_S = 10.0               # ... and wall-clock seconds
-START = Budget(cpu_s=60.0, wall_s=600.0)     # interpreter start and imports of the worker
-SERVICE = Budget(cpu_s=60.0, wall_s=300.0)   # requests outside a question (our reference code)
+GRACE_WAIT_S = 10.0               # ... and seconds of waiting
+START = Budget(cpu_s=60.0, wait_s=300.0)     # interpreter start and imports of the worker
+SERVICE = Budget(cpu_s=60.0, wait_s=120.0)   # requests outside a question (our reference code)
 POLL_S = (0.02, 0.25)             # first and largest interval between two looks at the worker
 DEEP_AFTER_S = 0.5                # /proc fallback: count live descendants once a request is this old
 
@@ -252,9 +253,10 @@ class Sandbox:
             raise WorkerDied("The process running your notebook is no longer alive.")
         budget = self._budget(budget, charged)
         if budget.spent:
-            usage = Usage(0.0, 0.0, budget, "cpu" if budget.cpu_s <= 0 else "wall")
+            why = "cpu" if budget.cpu_s <= 0 else "wait" if budget.wait_s <= 0 else "deadline"
             raise BudgetSpent("The time for this question ran out before all checks ran"
-                              + (f" ({self.account.describe()})." if self.account else "."), usage)
+                              + (f" ({self.account.describe()})." if self.account else "."),
+                              Usage(budget=budget, stopped_by=why))
         self.requests += 1
         number = self.requests
         self.answered[number] = self.activity
@@ -281,36 +283,39 @@ class Sandbox:
         paused = 0.0                     # wall time spent answering callbacks (not the student's)
         usage = Usage(budget=budget)
         self.last_usage = usage
-        interval = POLL_S[0]
+        interval, stopped_at = POLL_S[0], None
         while True:
             try:
                 frame = self.replies.get(timeout=interval)
             except queue.Empty:
                 frame = None
-            usage.wall_s = time.monotonic() - started - paused
-            usage.cpu_s = reading.used(deep=usage.wall_s > DEEP_AFTER_S)
-            if isinstance(frame, Exception):
-                return frame, usage
+                reading.mark()
+            now = time.monotonic()
+            usage.wall_s = now - started - paused
+            usage.cpu_s = reading.cpu(deep=usage.wall_s > DEEP_AFTER_S)
             if frame is not None:
+                if isinstance(frame, Exception):
+                    return frame, usage
                 if "cb" in frame and frame.get("re") == number and frame.get("cb") == self.callbacks_seen + 1:
                     self.callbacks_seen += 1
-                    answered = time.monotonic()
                     self._answer_callback(frame)
-                    paused += time.monotonic() - answered
+                    paused += time.monotonic() - now
                     continue
                 if "cb" not in frame and frame.get("re") == number:
+                    if usage.wall_s - usage.cpu_s > 0.05:   # charged to the account's waiting budget
+                        usage.waited_s = reading.waited(usage.wall_s, usage.cpu_s)
                     return frame, usage
                 self._forged(frame, number)
             interval = min(POLL_S[1], interval * 2)
-            if usage.stopped_by is None:
-                if usage.cpu_s > budget.cpu_s:
-                    usage.stopped_by = "cpu"
-                elif usage.wall_s > budget.wall_s:
-                    usage.stopped_by = "wall"
+            if usage.wall_s - usage.cpu_s > budget.wait_s or stopped_at is not None:  # else waited <= budget
+                usage.waited_s = reading.waited(usage.wall_s, usage.cpu_s)
+            if stopped_at is None:
+                usage.stopped_by = ("cpu" if usage.cpu_s > budget.cpu_s else "wait" if usage.waited_s > budget.wait_s
+                                    else "deadline" if now > budget.deadline else None)
                 if usage.stopped_by:
                     self._interrupt()
-                    hard = Budget(usage.cpu_s + GRACE_CPU_S, usage.wall_s + GRACE_WALL_S)
-            elif usage.cpu_s > hard.cpu_s or usage.wall_s > hard.wall_s:
+                    stopped_at = (usage.cpu_s, usage.waited_s)
+            elif usage.cpu_s > stopped_at[0] + GRACE_CPU_S or usage.waited_s > stopped_at[1] + GRACE_WAIT_S:
                 usage.killed = True
                 self.kill()
                 raise Overrun(f"Your code did not stop when interrupted after {usage.describe()} and was "
@@ -376,7 +381,7 @@ class Sandbox:
         """Run one cell; ``budget`` is a :class:`Budget` or CPU seconds (wall cap from the limits).
         A reply ``{"timed_out": True}`` means the cell was interrupted (see ``last_usage``)."""
         if not isinstance(budget, Budget):
-            budget = Budget(float(budget), self.limits.wall_cap(float(budget)))
+            budget = Budget(float(budget), self.limits.wait_cap(float(budget)))
         return self.request({"op": "exec", "source": source}, budget, charged=False)
 
     def _service(self, message: dict, what: str) -> dict:
@@ -455,7 +460,7 @@ class Sandbox:
 
     def _timed_request(self, message: dict, name: str, args: tuple, kwargs: dict,
                        limit_s: Optional[float] = None) -> dict:
-        budget = None if limit_s is None else Budget(float(limit_s), self.limits.wall_cap(float(limit_s)))
+        budget = None if limit_s is None else Budget(float(limit_s), self.limits.wait_cap(float(limit_s)))
         what = call_signature(name, args, kwargs)
         try:
             reply = self.request(message, budget)
@@ -478,18 +483,19 @@ class Sandbox:
 
     def _overrun_text(self, usage: Usage, limit_s: Optional[float]) -> str:
         """How long the call ran and what its budget was (never a guess at the cause)."""
-        ran = f"it ran for {usage.describe()}"
-        if usage.stopped_by == "wall":
-            ran = (f"it waited (slept or blocked) for {usage.wall_s:.1f} s of wall-clock time while using "
-                   f"{usage.cpu_s:.1f} s of CPU time")
+        killed = "; it did not stop when interrupted and its process was killed" if usage.killed else ""
+        if usage.stopped_by == "wait":
+            return (f"it waited (slept or blocked) for {usage.waited_s:.1f} s while using {usage.describe()}; "
+                    f"code may wait at most {usage.budget.wait_s:.0f} s here{killed}.")
+        if usage.stopped_by == "deadline":
+            return f"grading reached its overall time limit of {self.limits.total_wall_s:g} s{killed}."
         if limit_s is not None and usage.budget is not None and usage.budget.cpu_s >= float(limit_s) - 1e-9:
             budget = f"this call may use {float(limit_s):g} s of CPU time"
         elif self.account is not None:
             budget = f"{self.account.describe()}, and that was used up"
         else:
             budget = f"its budget was {usage.budget.cpu_s:.1f} s of CPU time" if usage.budget else "its budget ran out"
-        killed = "; it did not stop when interrupted and its process was killed" if usage.killed else ""
-        return f"{ran}; {budget}{killed}."
+        return f"it ran for {usage.describe()}; {budget}{killed}."
 
     def _decode(self, obj: Any) -> Any:
         return decode(obj, self._make_handle)

@@ -49,24 +49,25 @@ class Limits:
 
     Time budgets count CPU seconds of the worker's whole process tree (the student's code and
     every process it starts), so they mean the same on an idle and on a loaded machine. Code that
-    sleeps or blocks uses no CPU: it is stopped by a wall-clock cap of
-    ``wall_factor * budget + wall_slack_s`` (generous: a CPU-bound cell still finishes at a
-    fifth of a core).
+    sleeps or blocks uses no CPU: the time it spends waiting (neither running nor waiting for a
+    CPU, see :mod:`autograder.grading.budget`) is capped at ``wait_factor * budget +
+    wait_slack_s``. The whole grading ends after ``total_wall_s`` of wall-clock time, so a result
+    is written before Gradescope's own limit (600 s by default).
     """
 
     cell_s: float = 60.0          # CPU s of one notebook cell, then it is interrupted
     notebook_s: float = 300.0     # CPU s of all cells together; later cells are skipped
     question_s: float = 30.0      # CPU s of all checks of one question (student side)
     max_restarts: int = 3         # worker restarts after crashes/hangs before grading gives up
-    wall_factor: float = 5.0      # wall-clock cap = wall_factor * CPU budget + wall_slack_s
-    wall_slack_s: float = 10.0
-    total_wall_s: float = 480.0   # wall-clock bound of the whole grading (Gradescope stops at 600 s)
+    wait_factor: float = 2.0      # waiting cap = wait_factor * CPU budget + wait_slack_s
+    wait_slack_s: float = 10.0
+    total_wall_s: float = 480.0   # wall-clock bound of the whole grading
     worker_mb: float = 640.0      # memory of the worker's process tree (the grader needs ~100 MB
                                   # more inside Gradescope's 768 MB)
 
-    def wall_cap(self, cpu_s: float) -> float:
-        """The wall-clock seconds allowed to code with a budget of ``cpu_s`` CPU seconds."""
-        return self.wall_factor * cpu_s + self.wall_slack_s
+    def wait_cap(self, cpu_s: float) -> float:
+        """Seconds of waiting (sleeping, blocking) allowed to code with a budget of ``cpu_s``."""
+        return self.wait_factor * cpu_s + self.wait_slack_s
 
 
 @dataclass(frozen=True)
