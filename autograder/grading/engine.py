@@ -42,7 +42,7 @@ from autograder.sandbox.reference import run_reference, swap_in, swap_out
 from .budget import Account, Budget, Usage
 from .experiments import cells_to_skip
 from .imports import guarded, preload
-from .sandbox import ForgedFrame, OutOfMemory, Overrun, Sandbox, SandboxOptions, is_memory_error
+from .sandbox import ForgedFrame, NoSandboxUser, OutOfMemory, Overrun, Sandbox, SandboxOptions, is_memory_error
 from .submission import Submission, load_submission
 from .suite import Case, Limits, Question, Suite
 
@@ -141,7 +141,10 @@ class _Run:
         sandbox = Sandbox(self.options, self.limits)
         try:
             return sandbox.start()
-        except (WorkerDied, StudentTimeout, OSError, RuntimeError):
+        except NoSandboxUser as exc:
+            sandbox.close()
+            raise WorkerDied(f"The grader could not start the process that runs notebooks: {exc}.") from None
+        except (WorkerDied, StudentTimeout, OSError):
             sandbox.close()
             if not self.options.user or self.student_code_ran:
                 raise WorkerDied("The grader could not start the process that runs notebooks.") from None
@@ -151,7 +154,7 @@ class _Run:
             sandbox = Sandbox(self.options, self.limits)
             try:
                 return sandbox.start()
-            except (WorkerDied, StudentTimeout, OSError, RuntimeError):
+            except (WorkerDied, StudentTimeout, OSError):
                 sandbox.close()
                 raise WorkerDied("The grader could not start the process that runs notebooks.") from None
 

@@ -91,6 +91,10 @@ class ForgedFrame(WorkerDied):
         self.culprit = culprit
 
 
+class NoSandboxUser(WorkerDied):
+    """No sandbox uid is free (every one in the range is leased or used by a live process)."""
+
+
 class OutOfMemory(WorkerDied):
     """The worker's process tree reached its memory cap and the kernel stopped it."""
 
@@ -140,10 +144,13 @@ class Sandbox:
             "MPLCONFIGDIR": os.path.join(self.workdir, ".mpl"), "TORCH_HOME": os.path.join(self.workdir, ".torch"),
             "XDG_CACHE_HOME": os.path.join(self.workdir, ".cache"), "GD_GRADING": "1",
             "OMP_NUM_THREADS": str(self.options.threads), "MKL_NUM_THREADS": str(self.options.threads),
-            "LANG": "C.UTF-8", "GD_SANDBOX_ID": self.ident,
+            "LANG": "C.UTF-8",
         }
         kwargs: dict = {}
-        self.identity = identity.resolve(self.options.user)
+        try:
+            self.identity = identity.resolve(self.options.user)
+        except RuntimeError as exc:  # every sandbox uid busy: never fall back to the grading user
+            raise NoSandboxUser(str(exc)) from None
         if self.identity is not None:
             os.chown(self.workdir, self.identity.uid, self.identity.gid)
             kwargs.update(user=self.identity.uid, group=self.identity.gid, extra_groups=[])

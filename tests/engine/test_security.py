@@ -319,3 +319,31 @@ def test_a_batch_job_cannot_signal_its_neighbours_worker(engine_tmp, tmp_path):
     assert [scores(r) for r in reports] == [{"q1_relu": 2.0, "q9_probe": 1.0}] * 2, \
         [(scores(r), [q.first_failure() for q in r.questions], r.notes) for r in reports]
     assert all(r.notes == [] for r in reports)
+
+
+@as_root
+def test_sandbox_uids_are_never_shared_between_live_workers():
+    """Leases give distinct uids without accounts from the documented range, skip a uid that a
+    live process still uses (a survivor of a crashed grader), and a released uid is free again."""
+    from autograder.grading import identity
+
+    first = identity.lease()
+    squatter = subprocess.Popen(["sleep", "30"], user=first.uid, group=first.gid)
+    first.release()
+    try:
+        second, third = identity.lease(), identity.lease()
+        try:
+            assert len({first.uid, second.uid, third.uid}) == 3
+            for lease in (second, third):
+                assert lease.uid in identity.UID_RANGE and lease.dedicated
+                with pytest.raises(KeyError):
+                    __import__("pwd").getpwuid(lease.uid)
+        finally:
+            second.release()
+            third.release()
+    finally:
+        squatter.kill()
+        squatter.wait()
+    again = identity.lease()
+    again.release()
+    assert again.uid <= first.uid        # the lowest free uid: the released one, unless a lower one freed up
