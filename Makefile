@@ -12,7 +12,7 @@ STAMP       := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 JOBS        ?= 2
 
-.PHONY: venv dist assignments test test-quick bench grade clean help
+.PHONY: venv dist assignments test test-quick bench grade mutants clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,6 +44,10 @@ bench: $(STAMP)  ## wall times: make dist, grading one submission (local and run
 grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=results.json|grades.csv]
 	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=sawtooth S=path/to/submission.ipynb [OUT=results.json]"; exit 2; }
 	$(PY) -m autograder.grading grade --assignment $(A) --submission "$(S)" $(if $(OUT),--out "$(OUT)") --jobs $(JOBS)
+
+mutants: $(STAMP)  ## make mutants A=<assignment> [Q=<question>] [UPDATE=1]: how many mutants of the reference code each question's checks kill
+	@test -n "$(A)" || { echo "usage: make mutants A=sawtooth [Q=sawtooth_q3] [UPDATE=1]"; exit 2; }
+	$(PY) -m autograder.mutation --assignment $(A) $(foreach q,$(Q),--question $(q)) $(if $(UPDATE),--update)
 
 clean:  ## remove build outputs (keeps the venv)
 	rm -rf dist .pytest_cache

@@ -9,12 +9,11 @@ from typing import Callable
 
 from autograder.grading.engine import grade_namespace
 from autograder.grading.suite import Suite
+from autograder.packaging.cells import master_code_cells, reference_sources
 
 REPO = Path(__file__).resolve().parents[1]
 _BEGIN = re.compile(r"\s*#\s*BEGIN\s+SOLUTION", re.I)
 _END = re.compile(r"\s*#\s*END\s+SOLUTION", re.I)
-_BEGIN_TESTS = re.compile(r"\s*#\s*BEGIN\s+TESTS", re.I)
-_END_TESTS = re.compile(r"\s*#\s*END\s+TESTS", re.I)
 
 
 def master_cells(assignment: str) -> list:
@@ -22,20 +21,10 @@ def master_cells(assignment: str) -> list:
 
 
 def solution_sources(assignment: str) -> list:
-    """The code a student's finished notebook defines, in notebook order: the setup cell (first
-    code cell), given helper cells (outside test blocks, starting with ``def``/``class``), and
-    every code cell between raw BEGIN/END SOLUTION cells. Plot and demo cells are left out."""
-    sources, inside, in_tests = [], False, False
-    for cell in master_cells(assignment):
-        text = "".join(cell["source"])
-        if cell["cell_type"] == "raw":
-            inside = bool(_BEGIN.match(text)) or (inside and not _END.match(text))
-            in_tests = bool(_BEGIN_TESTS.match(text)) or (in_tests and not _END_TESTS.match(text))
-        elif cell["cell_type"] == "code" and not in_tests:
-            given = text.lstrip().startswith(("def ", "class ", "@"))
-            if inside or given or not sources:
-                sources.append(text)
-    return sources
+    """The code a student's finished notebook defines, in notebook order: the setup cell, given
+    definition cells and the solution cells; experiments (plots, sweeps) are left out. The roles
+    are the packager's (:mod:`autograder.packaging.cells`), so tests and grading agree."""
+    return reference_sources(master_code_cells(REPO / "solutions" / assignment / f"{assignment}.ipynb"))
 
 
 def solution_lines(assignment: str) -> list:

@@ -26,6 +26,9 @@ _END_SOLUTION = re.compile(r"\s*#\s*END\s+SOLUTION", re.I)
 _BEGIN_TESTS = re.compile(r"\s*#\s*BEGIN\s+TESTS", re.I)
 _END_TESTS = re.compile(r"\s*#\s*END\s+TESTS", re.I)
 _INLINE_SOLUTION = re.compile(r"^\s*#\s*(BEGIN\s+SOLUTION|SOLUTION)\b", re.I | re.M)
+_BEGIN_QUESTION = re.compile(r"\s*#\s*BEGIN\s+QUESTION", re.I)
+_END_QUESTION = re.compile(r"\s*#\s*END\s+QUESTION", re.I)
+_QUESTION_NAME = re.compile(r"^name:\s*(\S+)", re.M)
 _DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
@@ -34,6 +37,7 @@ class MasterCell:
     index: int      # position among all cells of the notebook
     role: str       # setup | solution | test | definitions | experiment
     source: str
+    question: str = ""  # the question block the cell is in ("" outside every question)
 
 
 def _only_definitions(source: str) -> bool:
@@ -48,10 +52,15 @@ def _only_definitions(source: str) -> bool:
 def master_code_cells(master: Path) -> list:
     """The code cells of ``master`` with their roles, in notebook order."""
     cells = json.loads(Path(master).read_text())["cells"]
-    out, in_solution, in_tests, seen_setup = [], False, False, False
+    out, in_solution, in_tests, seen_setup, question = [], False, False, False, ""
     for index, cell in enumerate(cells):
         text = "".join(cell["source"])
         if cell["cell_type"] == "raw":
+            if _BEGIN_QUESTION.match(text):
+                match = _QUESTION_NAME.search(text)
+                question = match.group(1) if match else ""
+            elif _END_QUESTION.match(text):
+                question = ""
             in_solution = bool(_BEGIN_SOLUTION.match(text)) or (in_solution and not _END_SOLUTION.match(text))
             in_tests = bool(_BEGIN_TESTS.match(text)) or (in_tests and not _END_TESTS.match(text))
             continue
@@ -68,7 +77,7 @@ def master_code_cells(master: Path) -> list:
         else:
             role = "experiment"
         seen_setup = True
-        out.append(MasterCell(index, role, text))
+        out.append(MasterCell(index, role, text, question))
     return out
 
 
@@ -115,6 +124,27 @@ def reference_source(cells: list, names: tuple) -> str:
     setup = next(c.source for c in cells if c.role == "setup")
     bodies = sorted({definitions[n][:2] for n in chosen})
     return "\n\n".join([setup] + [source for _, source in bodies]) + "\n"
+
+
+def reference_sources(cells: list) -> list:
+    """What a finished notebook defines, in order: the setup cell, the given definitions and the
+    solution cells (experiments left out)."""
+    return [cell.source for cell in cells if cell.role in ("setup", "definitions", "solution")]
+
+
+def solution_lines(source: str) -> set:
+    """1-based line numbers of the student-written part of a solution cell: between inline
+    ``# BEGIN SOLUTION``/``# END SOLUTION`` markers, or the whole cell when it has none."""
+    lines = source.splitlines()
+    inside, chosen, marked = False, set(), False
+    for number, line in enumerate(lines, start=1):
+        if _BEGIN_SOLUTION.match(line):
+            inside, marked = True, True
+        elif _END_SOLUTION.match(line):
+            inside = False
+        elif inside:
+            chosen.add(number)
+    return chosen if marked else set(range(1, len(lines) + 1))
 
 
 def experiment_sources(cells: list) -> list:

@@ -1,0 +1,132 @@
+r"""``make mutants A=<assignment> [Q=<question>] [UPDATE=1]``: how many mutants of each question's
+reference code the checks kill.
+
+    python -m autograder.mutation --assignment sawtooth [--question sawtooth_q3] [--jobs 2] [--update]
+
+Builds the assignment's suite, generates every mutant of each question (:mod:`.generate`), grades
+them in forked children (:mod:`.run`), probes the survivors for equivalence, prints a table per
+question and one line per survivor, and compares with the committed baseline (:mod:`.baseline`):
+exit status 1 when a question got worse. ``--update`` writes the baseline instead.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.grading.suite import load_suite
+from autograder.packaging.build import REPO, build, master_path
+from autograder.packaging.cells import master_code_cells
+
+from . import baseline
+from .generate import mutants_of
+from .run import CPU_FACTOR, CPU_SLACK_S, PROBES, Pool, equivalence_job, grade_job, reference_cpu_job
+
+
+def _prepare(cells: list, folder: Path) -> None:
+    """Import what the notebook imports once, before forking (children start warm)."""
+    from .run import namespace_of
+    from autograder.packaging.cells import reference_sources
+
+    namespace_of(reference_sources(cells), folder)
+
+
+def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dict = None,
+             log=print, suite=None) -> dict:
+    """Grade the mutants of ``assignment`` -> question -> :class:`baseline.QuestionRecord`.
+
+    ``sample`` (question -> idents) restricts each question to those mutants (the quick test);
+    ``suite`` is the built suite (built afresh when None)."""
+    if suite is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            suite = load_suite(build(assignment, Path(tmp)) / "autograder" / "private")
+    cells = master_code_cells(master_path(assignment))
+    folder = master_path(assignment).parent
+    graded = [q.name for q in suite.questions if q.cases and (not questions or q.name in questions)]
+    _prepare(cells, folder)
+    pool = Pool(jobs)
+    reference = dict(pool.map([(q, reference_cpu_job(suite, cells, folder, q), 600.0) for q in graded]))
+    for q, result in reference.items():
+        if not result.get("passed"):
+            raise SystemExit(f"the reference solution fails {q}: {result.get('message')}")
+    records, mutants = {}, {}
+    for q in graded:
+        found = mutants_of(cells, q)
+        if sample is not None:
+            found = [m for m in found if m.ident in set(sample.get(q, ()))]
+        mutants.update({m.ident: m for m in found})
+        records[q] = baseline.QuestionRecord(generated=len(found))
+    limit = {q: CPU_FACTOR * reference[q]["cpu_s"] + CPU_SLACK_S for q in graded}
+    started, done = time.monotonic(), [0]
+
+    def progress(key: str, result: dict) -> None:
+        done[0] += 1
+        if done[0] % 50 == 0:
+            log(f"  {done[0]}/{len(mutants)} mutants graded ({time.monotonic() - started:.0f} s)")
+
+    tasks = [(m.ident, grade_job(suite, cells, folder, m), limit[m.question]) for m in mutants.values()]
+    survivors = []
+    for ident, result in pool.map(tasks, progress):
+        mutant, record = mutants[ident], records[mutants[ident].question]
+        if result["status"] == "killed":
+            record.killed += 1
+            record.sample.append(ident)
+        elif result["status"] == "timed out":
+            record.timed_out += 1
+        else:
+            survivors.append(mutant)
+    probe = [(m.ident, equivalence_job(suite, cells, folder, m), 2 * (PROBES + 2) * limit[m.question])
+             for m in survivors]
+    for ident, result in pool.map(probe):
+        mutant, record = mutants[ident], records[mutants[ident].question]
+        target = record.equivalent if result["status"] == "equivalent" else record.survived
+        target[ident] = mutant.describe()
+    rng = random.Random(0)
+    for record in records.values():
+        record.sample = sorted(rng.sample(sorted(record.sample), min(baseline.SAMPLE_PER_QUESTION, len(record.sample))))
+    return records
+
+
+def main(argv: list = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.mutation")
+    parser.add_argument("--assignment", required=True)
+    parser.add_argument("--question", action="append", help="only this question (repeatable)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--update", action="store_true", help="write the baseline instead of comparing")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    records = evaluate(args.assignment, args.question, args.jobs)
+    path = baseline.path_of(REPO, args.assignment)
+    stored = baseline.load(path)
+    worse = False
+    print(f"\n{'question':<22}{'mutants':>8}{'killed':>8}{'timeout':>8}{'survived':>9}{'equiv.':>8}{'kill rate':>11}")
+    for q, record in records.items():
+        accepted = stored.get(q, {}).get("accepted", {})
+        record.accepted = accepted
+        print(f"{q:<22}{record.generated:>8}{record.killed:>8}{record.timed_out:>8}{len(record.survived):>9}"
+              f"{len(record.equivalent):>8}{record.kill_rate:>10.1%}")
+    for q, record in records.items():
+        for ident, text in sorted(record.survived.items()):
+            reason = record.accepted.get(ident, {}).get("reason", "")
+            print(f"  survivor {q} {ident}: {text}" + (f"\n      accepted: {reason}" if reason else ""))
+    if args.update:
+        merged = dict(stored)
+        merged.update({q: baseline.to_json(r, stored.get(q, {})) for q, r in records.items()})
+        baseline.write(path, args.assignment, merged)
+        print(f"wrote {path.relative_to(REPO)}")
+    else:
+        for q, record in records.items():
+            for problem in baseline.compare(record, stored.get(q, {})):
+                worse = True
+                print(f"WORSE {q}: {problem}")
+    print(f"{sum(r.generated for r in records.values())} mutants in {time.monotonic() - started:.0f} s")
+    return 1 if worse else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+r"""The committed record of how sharp each question's checks are: ``autograder/assignments/<a>/mutants.json``.
+
+Per question: mutants generated, killed, timed out, survived, shown equivalent, the kill rate
+
+    kill rate = (killed + timed out) / (generated - equivalent - accepted),
+
+where *accepted* survivors are reviewed by a person and carry a one-line reason why the mutant is
+really a correct answer (e.g. ``max(x, 0)`` vs ``max(x, -0.0)``); a survivor without a reason is
+a weakness of the checks. ``sample`` lists killed mutants that the quick test re-grades.
+
+A run is *worse* than the baseline when a question's kill rate drops or a mutant survives that is
+not an accepted survivor.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TARGET_KILL_RATE = 0.90
+UNREVIEWED = "UNREVIEWED"
+SAMPLE_PER_QUESTION = 2
+
+
+@dataclass
+class QuestionRecord:
+    generated: int = 0
+    killed: int = 0
+    timed_out: int = 0
+    survived: dict = field(default_factory=dict)      # ident -> one-line description
+    equivalent: dict = field(default_factory=dict)    # ident -> one-line description
+    accepted: dict = field(default_factory=dict)      # ident -> {"mutant": ..., "reason": ...}
+    sample: list = field(default_factory=list)
+
+    @property
+    def kill_rate(self) -> float:
+        accepted = sum(1 for ident in self.survived if ident in self.accepted)
+        judged = self.generated - len(self.equivalent) - accepted
+        return 1.0 if judged <= 0 else (self.killed + self.timed_out) / judged
+
+    @property
+    def new_survivors(self) -> dict:
+        return {i: d for i, d in self.survived.items()
+                if i not in self.accepted or self.accepted[i].get("reason", "").startswith(UNREVIEWED)}
+
+
+def path_of(repo: Path, assignment: str) -> Path:
+    return repo / "autograder" / "assignments" / assignment / "mutants.json"
+
+
+def load(path: Path) -> dict:
+    """question -> stored dict (empty when there is no baseline yet)."""
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text()).get("questions", {})
+
+
+def compare(record: QuestionRecord, stored: dict) -> list:
+    """Why ``record`` is worse than the stored baseline of its question (empty: not worse)."""
+    problems = []
+    if stored and record.kill_rate + 1e-9 < stored.get("kill_rate", 0.0):
+        problems.append(f"kill rate {record.kill_rate:.1%} < baseline {stored['kill_rate']:.1%}")
+    for ident, text in sorted(record.new_survivors.items()):
+        problems.append(f"new survivor {ident}: {text}")
+    return problems
+
+
+def to_json(record: QuestionRecord, stored: dict) -> dict:
+    """The baseline entry for ``record``: reasons of persisting accepted survivors are kept, new
+    survivors are marked UNREVIEWED for a person to judge."""
+    old = stored.get("accepted", {})
+    accepted = {i: old.get(i, {"mutant": d, "reason": f"{UNREVIEWED}: does this mutant deserve full marks?"})
+                for i, d in sorted(record.survived.items())}
+    record.accepted = accepted
+    return {"generated": record.generated, "killed": record.killed, "timed_out": record.timed_out,
+            "survived": len(record.survived), "equivalent_count": len(record.equivalent),
+            "kill_rate": round(record.kill_rate, 4), "accepted": accepted,
+            "equivalent": dict(sorted(record.equivalent.items())), "sample": sorted(record.sample)}
+
+
+def write(path: Path, assignment: str, questions: dict) -> None:
+    path.write_text(json.dumps({"assignment": assignment, "note": "written by `make mutants A=%s UPDATE=1`; "
+                                "review every UNREVIEWED reason" % assignment,
+                                "target_kill_rate": TARGET_KILL_RATE, "questions": questions},
+                               indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,122 @@
+r"""Mutants of a question's reference code, made by cosmic-ray's mutation operators.
+
+For each solution cell of a question in the master notebook, every operator of cosmic-ray's
+``core`` provider is applied at every position it can mutate (cosmic-ray's own
+:func:`cosmic_ray.mutating.mutate_code`, one mutation per mutant). Only mutants whose changed lines
+lie in the student-written part of the cell (between ``# BEGIN SOLUTION``/``# END SOLUTION``) are
+kept: a mutated docstring or signature is not a mistake a student can make.
+
+Left out: ``VariableReplacer`` and ``VariableInserter``, which need a cause/effect variable pair
+chosen by hand (they model data dependencies for causal testing, not mistakes), and operators
+that find no position. Every mutant has a stable id: a hash of its question, function, operator
+and changed text (an ordinal tells identical changes apart), so a baseline survives edits
+elsewhere in the notebook.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from autograder.packaging.cells import MasterCell, solution_lines
+
+
+@dataclass(frozen=True)
+class Mutant:
+    question: str
+    cell: int            # index of the mutated cell in the master notebook
+    function: str        # the function whose body changed
+    operator: str        # cosmic-ray operator name, e.g. core/NumberReplacer
+    line: int            # first changed line, 1-based within the cell
+    before: str
+    after: str
+    source: str          # the whole mutated cell
+    ident: str = ""
+
+    def describe(self) -> str:
+        """One line: where, what changed, by which operator."""
+        return f"{self.function}, line {self.line}: `{self.before}` -> `{self.after}`  [{self.operator.split('/')[-1]}]"
+
+
+@lru_cache(maxsize=1)
+def operators() -> tuple:
+    """``(name, operator)`` for every core operator that needs no arguments."""
+    import cosmic_ray.plugins as plugins
+
+    found = []
+    for name in plugins.operator_names():
+        if not name.startswith("core/"):
+            continue
+        cls = plugins.get_operator(name)
+        if cls.arguments():
+            continue
+        found.append((name, cls()))
+    return tuple(found)
+
+
+def _changes(original: str, mutated: str) -> list:
+    """``(first line, lines before, lines after)`` for each changed block (1-based lines)."""
+    a, b = original.splitlines(), mutated.splitlines()
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            out.append((i1 + 1, a[i1:i2], b[j1:j2]))
+    return out
+
+
+def _enclosing_function(tree: ast.AST, line: int) -> str:
+    best = ("<module>", -1)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= node.end_lineno:
+            if node.lineno > best[1]:
+                best = (node.name, node.lineno)
+    return best[0]
+
+
+def _mutations(source: str) -> Iterator[tuple]:
+    from cosmic_ray.mutating import mutate_code
+
+    for name, operator in operators():
+        occurrence = 0
+        while True:
+            try:
+                mutated = mutate_code(source, operator, occurrence)
+            except Exception:  # an operator that cannot handle this code
+                break
+            if mutated is None:
+                break
+            yield name, occurrence, mutated
+            occurrence += 1
+
+
+def mutants_of(cells: list, question: str) -> list:
+    """Every kept mutant of ``question``'s solution cells (see module doc), in a stable order."""
+    found, seen = [], {}
+    for cell in cells:
+        if not (isinstance(cell, MasterCell) and cell.role == "solution" and cell.question == question):
+            continue
+        region = solution_lines(cell.source)
+        tree = ast.parse(cell.source)
+        for name, _, mutated in _mutations(cell.source):
+            if mutated == cell.source:
+                continue
+            changes = _changes(cell.source, mutated)
+            touched = {start + k for start, before, _ in changes for k in range(max(len(before), 1))}
+            if not changes or not touched <= region:
+                continue
+            try:
+                ast.parse(mutated)
+            except SyntaxError:
+                continue
+            start = changes[0][0]
+            before = " / ".join(line.strip() for _, lines, _ in changes for line in lines)
+            after = " / ".join(line.strip() for _, _, lines in changes for line in lines)
+            function = _enclosing_function(tree, start)
+            key = f"{question}|{function}|{name}|{before}|{after}"
+            seen[key] = seen.get(key, 0) + 1
+            ident = hashlib.sha1(f"{key}|{seen[key]}".encode()).hexdigest()[:12]
+            found.append(Mutant(question, cell.index, function, name, start, before, after, mutated, ident))
+    return found

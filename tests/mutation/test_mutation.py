@@ -1,0 +1,90 @@
+r"""Mutation testing of the graders (``make mutants``): the machinery, and the committed baselines.
+
+The machinery is tested on a toy master notebook and on sawtooth's first question; the baselines
+of every assignment (``autograder/assignments/<a>/mutants.json``) are checked on a small sample:
+mutants the baseline records as killed must still be killed, every accepted survivor has a
+reviewed reason, and every question meets the kill-rate target (``make mutants A=<a>`` runs all).
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from autograder.mutation import baseline
+from autograder.mutation.__main__ import evaluate
+from autograder.mutation.generate import mutants_of
+from autograder.mutation.run import Pool
+from autograder.packaging.cells import master_code_cells
+from tests.support import REPO
+
+ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def _master(tmp_path, solution: str):
+    cells = [("code", "import numpy as np\n"), ("raw", "# BEGIN QUESTION\nname: toy_q1\npoints: 1"),
+             ("raw", "# BEGIN SOLUTION"), ("code", solution), ("raw", "# END SOLUTION"), ("raw", "# END QUESTION")]
+    nb = {"cells": [{"cell_type": k, "metadata": {}, "source": t, **({"outputs": [], "execution_count": None} if k == "code" else {})}
+                    for k, t in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "toy.ipynb"
+    path.write_text(json.dumps(nb))
+    return master_code_cells(path)
+
+
+def test_mutants_change_only_the_student_written_lines(tmp_path):
+    """Check that mutants touch only lines between the solution markers, each mutant changes the
+    code, and ids are stable and distinct."""
+    solution = ('def f(x, n=2):\n    r"""Returns x + n (n = 2 by default)."""\n    # BEGIN SOLUTION\n'
+                '    return x + n * 1\n    # END SOLUTION\n')
+    cells = _master(tmp_path, solution)
+    mutants = mutants_of(cells, "toy_q1")
+    assert mutants and all(m.line == 4 and m.function == "f" for m in mutants)
+    assert len({m.ident for m in mutants}) == len(mutants)
+    assert [m.ident for m in mutants_of(cells, "toy_q1")] == [m.ident for m in mutants]
+    assert {"core/ReplaceBinaryOperator_Add_Sub", "core/NumberReplacer"} <= {m.operator for m in mutants}
+
+
+def test_pool_reports_results_cpu_timeouts_and_crashes():
+    """Check the forked pool: a result comes back, a CPU hog is stopped by its CPU limit (not the
+    wall clock), and a child that dies is a kill, not a lost result."""
+    import os
+
+    def spin():
+        while True:
+            pass
+
+    started = time.monotonic()
+    results = dict(Pool(2).map([("ok", lambda: {"status": "survived"}, 5.0), ("hog", spin, 1.0),
+                                ("crash", lambda: os._exit(3), 5.0)]))
+    assert results["ok"] == {"status": "survived"}
+    assert results["hog"] == {"status": "timed out"}
+    assert results["crash"]["status"] == "killed"
+    assert time.monotonic() - started < 30
+
+
+def test_sawtooth_relu_mutants_are_all_killed(suite_of):
+    """Check the whole path on a real question: both mutants of sawtooth's relu are killed."""
+    records = evaluate("sawtooth", ["sawtooth_q1"], jobs=2, log=lambda *a: None, suite=suite_of("sawtooth"))
+    record = records["sawtooth_q1"]
+    assert record.generated >= 2 and record.killed + record.timed_out == record.generated
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_baseline_holds_on_a_sample(assignment, suite_of):
+    """Check the committed baseline: every question meets the target kill rate, every accepted
+    survivor carries a reviewed reason, and a sample of the mutants it records as killed are still
+    killed by today's checks (a weaker check would let them survive)."""
+    path = baseline.path_of(REPO, assignment)
+    assert path.exists(), f"no mutation baseline: run `make mutants A={assignment} UPDATE=1` and review it"
+    stored = baseline.load(path)
+    for question, entry in stored.items():
+        assert entry["kill_rate"] >= baseline.TARGET_KILL_RATE, (question, entry["kill_rate"])
+        unreviewed = {i: a for i, a in entry["accepted"].items() if a["reason"].startswith(baseline.UNREVIEWED)}
+        assert not unreviewed, (question, unreviewed)
+    sample = {q: entry["sample"] for q, entry in stored.items()}
+    records = evaluate(assignment, sorted(sample), jobs=2, sample=sample, log=lambda *a: None, suite=suite_of(assignment))
+    found = sum(r.generated for r in records.values())
+    assert found >= 0.5 * sum(len(s) for s in sample.values()), "baseline is stale: rerun make mutants UPDATE=1"
+    for question, record in records.items():
+        assert not record.survived and not record.equivalent, (question, record.survived, record.equivalent)
