@@ -157,13 +157,8 @@ class Sandbox:
             env.update(USER=self.identity.name, LOGNAME=self.identity.name)
             if self.identity.dedicated:
                 env["GD_WORKER_NPROC"] = "1"
-        try:
-            self.group = (Cgroup.create(f"gd-worker-{self.ident[:16]}", ["memory", "cpu_usage"])
-                          if self.options.cgroups else None)
-        except CgroupUnavailable:
-            self.group = None
+        self.group = self._cgroup()
         if self.group is not None and self.group.has("memory"):
-            self.group.set_memory_limit(self.limits.worker_mb)
             self.memory_cap = "cgroup"
         else:
             env["GD_WORKER_MB"] = str(self.limits.worker_mb)
@@ -175,11 +170,31 @@ class Sandbox:
             cwd=self.workdir, env=env, start_new_session=True, **kwargs)
         self.started_ticks = procs.start_ticks(self.proc.pid)
         if self.group is not None:  # before any request: no student code has run yet
-            self.group.add(self.proc.pid)
+            try:
+                self.group.add(self.proc.pid)
+            except OSError as exc:
+                self.kill()
+                raise WorkerDied(f"The worker could not be placed in its cgroup ({exc}).") from None
         self.meter = CpuMeter(self.proc.pid, self.group)
         threading.Thread(target=self._read_replies, args=(self.proc,), daemon=True).start()
         self.request({"op": "hello"}, START, charged=False)
         return self
+
+    def _cgroup(self) -> Optional[Cgroup]:
+        """A cgroup for the worker (memory cap set), or None where none can be made."""
+        if not self.options.cgroups:
+            return None
+        try:
+            group = Cgroup.create(f"gd-worker-{self.ident[:16]}", ["memory", "cpu_usage"])
+        except (CgroupUnavailable, OSError):
+            return None
+        try:
+            if group.has("memory"):
+                group.set_memory_limit(self.limits.worker_mb)
+            return group
+        except OSError:
+            group.remove()
+            return None
 
     def _read_replies(self, proc: subprocess.Popen) -> None:
         try:
