@@ -6,9 +6,9 @@ r"""Grading CLI.
 
 ``grade`` uses the autograder folder that ``make dist`` wrote (``dist/<assignment>/autograder``,
 the unzipped content of autograder.zip), so a TA grades exactly as Gradescope would. As root it
-closes ``dist/<assignment>`` to other users and grades from a private copy of the autograder
-folder laid out as on Gradescope (``private/`` mode 700), so the sandboxed student code cannot
-read the hidden tests.
+closes ``dist/<assignment>/autograder/private`` and the zip to other users and grades from a
+private copy of the autograder folder laid out as on Gradescope (``private/`` mode 700), so the
+sandboxed student code cannot read the hidden tests.
 With ``--jobs N`` every concurrent job's worker runs as a sandbox uid of its own.
 ``gradescope`` is what ``run_autograder`` calls.
 """
@@ -54,12 +54,14 @@ def grading_copy(source: Path) -> Iterator[Path]:
 
 
 def protect_dist(source: Path) -> None:
-    """As root: the assignment's ``dist/<a>`` folder (hidden tests, autograder.zip) closed to every
-    other user, and a warning when the course checkout (solutions) is readable by them."""
+    """As root: what ``make dist`` wrote with the hidden tests (``private/`` and
+    ``autograder.zip``) closed to every other user, and a warning when the course checkout
+    (solutions) is readable by them."""
     if os.geteuid() != 0:
         return
     os.chmod(source / "private", 0o700)
-    os.chmod(source.parent, 0o700)
+    for archive in source.parent.glob("*.zip"):
+        os.chmod(archive, 0o600)
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / "solutions").exists() and checkout.stat().st_mode & 0o005 == 0o005:
         print(f"warning: {checkout} (solutions, hidden checks) is readable by other users, so the sandboxed "
