@@ -6,8 +6,8 @@ r"""Course-library helpers of the `backprop` assignment (deeper networks: bumps,
   ``grad`` as plain floats (the graders and your own experiments use it);
 * :func:`draw_computation_graph` — a matplotlib picture of a small graph with forward values and
   adjoints;
-* :func:`load_digits_split` — scikit-learn's bundled 8x8 digits (offline) as torch tensors, a fixed
-  train/test split.
+* :func:`digits_arrays`, :func:`load_digits_split` — scikit-learn's bundled 8x8 digits (offline) as
+  numpy arrays, and as torch tensors with a fixed train/test split.
 
 Nothing here computes a derivative: the local rules and the backward pass are yours.
 """
@@ -201,20 +201,64 @@ def draw_computation_graph(positions: Dict[str, tuple], edges: Sequence[tuple], 
 N_TRAIN = 1297   # digits has 1797 images: the first 1297 train, the last 500 test
 
 
-def load_digits_split() -> dict:
-    r"""scikit-learn's bundled 8x8 digits, pixels scaled to [0, 1], split by position.
+def digits_arrays() -> tuple:
+    r"""scikit-learn's bundled 8x8 digits (UCI optical digits) as numpy arrays, pixels / 16.
 
+    Reads the copy that ships inside scikit-learn (``sklearn/datasets/data/digits.csv.gz``, the file
+    ``sklearn.datasets.load_digits`` reads) without importing scikit-learn, which would cost about
+    100 MB of memory for nothing; falls back to ``load_digits`` if that file is not where expected.
+
+    Returns:
+        X: float64 array (1797, 64), values in [0, 1] (multiples of 1/16);
+        y: int64 array (1797,), the labels 0..9.
+    """
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")          # locates the package without importing it
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            with gzip.open(path, "rt") as handle:
+                table = np.loadtxt(handle, delimiter=",")
+            return table[:, :-1] / 16.0, table[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits
+
+    images, labels = load_digits(return_X_y=True)
+    return np.asarray(images, dtype=np.float64) / 16.0, np.asarray(labels, dtype=np.int64)
+
+
+def load_digits_split(scramble_after: Optional[int] = None, scramble_seed: int = 0) -> dict:
+    r"""The digits (:func:`digits_arrays`), pixels in [0, 1], split by position.
+
+    Args:
+        scramble_after: if given, the training examples from this index on are replaced by uniform
+            noise with random labels (numpy seed ``scramble_seed``); the graders use it to check that a
+            function reads only the first examples. None (default): the real digits.
+        scramble_seed: the seed of that noise.
     Returns:
         dict with "X_train" (1297, 64) float32, "y_train" (1297,) int64, "X_test" (500, 64)
         float32, "y_test" (500,) int64, all torch tensors.
     """
     import torch
-    from sklearn.datasets import load_digits
 
-    digits = load_digits()
-    x = torch.tensor(digits.data / 16.0, dtype=torch.float32)
-    y = torch.tensor(digits.target, dtype=torch.int64)
+    images, labels = digits_arrays()
+    if scramble_after is not None:
+        rng = np.random.default_rng(scramble_seed)
+        images, labels = images.copy(), labels.copy()
+        rest = slice(int(scramble_after), N_TRAIN)
+        images[rest] = rng.uniform(0.0, 1.0, images[rest].shape)
+        labels[rest] = rng.integers(0, 10, labels[rest].shape)
+    x = torch.tensor(images, dtype=torch.float32)
+    y = torch.tensor(labels, dtype=torch.int64)
     return {"X_train": x[:N_TRAIN], "y_train": y[:N_TRAIN], "X_test": x[N_TRAIN:], "y_test": y[N_TRAIN:]}
+
+
+def digits_training_images() -> Any:
+    r"""The training images of :func:`load_digits_split`: a float32 tensor (1297, 64)."""
+    return load_digits_split()["X_train"]
 
 
 def log_slope(values: Sequence[float]) -> float:
@@ -226,4 +270,5 @@ def log_slope(values: Sequence[float]) -> float:
 
 
 __all__ = ["BUMP_TARGETS", "bump_target", "run_program", "describe_program", "describe_step",
-           "draw_computation_graph", "load_digits_split", "log_slope", "N_TRAIN"]
+           "draw_computation_graph", "digits_arrays", "digits_training_images", "load_digits_split", "log_slope",
+           "N_TRAIN"]

@@ -3,10 +3,15 @@ from otter.test_files import test_case
 OK_FORMAT = False
 
 name = "backprop_q3"
-points = 3
+points = 2
 
 @test_case(points=None, hidden=False)
-def test_value_ops_run(Value):
-    from autograder.assignments.backprop.public import value_ops_run
-    value_ops_run(Value)
+def test_forward_backward_J_keys(forward_backward_J):
+    from autograder.assignments.backprop.public import forward_backward_J_keys
+    forward_backward_J_keys(forward_backward_J)
+
+@test_case(points=None, hidden=False)
+def test_forward_backward_J_consistent(forward_backward_J):
+    from autograder.assignments.backprop.public import forward_backward_J_consistent
+    forward_backward_J_consistent(forward_backward_J)
 

@@ -6,7 +6,12 @@ name = "backprop_q5"
 points = 2
 
 @test_case(points=None, hidden=False)
-def test_pretrain_types(train_autoencoder_layer, greedy_pretrain):
-    from autograder.assignments.backprop.public import pretrain_types
-    pretrain_types(train_autoencoder_layer, greedy_pretrain)
+def test_gradient_norms_shape(gradient_norms_by_layer):
+    from autograder.assignments.backprop.public import gradient_norms_shape
+    gradient_norms_shape(gradient_norms_by_layer)
+
+@test_case(points=None, hidden=False)
+def test_gradient_norms_order(gradient_norms_by_layer):
+    from autograder.assignments.backprop.public import gradient_norms_order
+    gradient_norms_order(gradient_norms_by_layer)
 

@@ -3,10 +3,10 @@ from otter.test_files import test_case
 OK_FORMAT = False
 
 name = "backprop_q6"
-points = 2
+points = 1
 
 @test_case(points=None, hidden=False)
-def test_finetune_types(finetune):
-    from autograder.assignments.backprop.public import finetune_types
-    finetune_types(finetune)
+def test_autoencoder_types(train_autoencoder_layer):
+    from autograder.assignments.backprop.public import autoencoder_types
+    autoencoder_types(train_autoencoder_layer)
 

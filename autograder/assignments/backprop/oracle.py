@@ -64,12 +64,13 @@ def partials(step: Sequence, values: Sequence[float]) -> list:
     if op in BINARY_OPS:
         j = int(step[2])
         b = float(values[j])
-        da, db = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "mul": (b, a), "div": (1.0 / b, -a / (b * b))}[op]
+        da, db = {"add": lambda: (1.0, 1.0), "sub": lambda: (1.0, -1.0), "mul": lambda: (b, a),
+                  "div": lambda: (1.0 / b, -a / (b * b))}[op]()   # lazily: an operand may be 0
         return [(i, da), (j, db)]
     if op in UNARY_OPS:
-        s = _sigmoid(a)
-        d = {"neg": -1.0, "sin": math.cos(a), "cos": -math.sin(a), "exp": math.exp(a),
-             "tanh": 1.0 - math.tanh(a) ** 2, "relu": 1.0 if a > 0 else 0.0, "sigmoid": s * (1.0 - s)}[op]
+        d = {"neg": lambda: -1.0, "sin": lambda: math.cos(a), "cos": lambda: -math.sin(a), "exp": lambda: math.exp(a),
+             "tanh": lambda: 1.0 - math.tanh(a) ** 2, "relu": lambda: 1.0 if a > 0 else 0.0,
+             "sigmoid": lambda: _sigmoid(a) * (1.0 - _sigmoid(a))}[op]()
         return [(i, d)]
     c = float(step[2])
     d = {"pow": lambda: c * a ** (c - 1.0), "add_c": lambda: 1.0, "radd_c": lambda: 1.0, "sub_c": lambda: 1.0,
