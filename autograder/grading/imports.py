@@ -8,9 +8,10 @@ rewrite the files (see README: security) would choose the checks. So grading doe
    for modules of our own packages (the suite's folder and the packages the checks live in),
    every module *they* name, transitively, before the first student cell runs;
 2. :class:`ImportGuard` (installed for the duration of a grading) then refuses to import any
-   *new* module from those places (:meth:`ImportGuard.lock`), and at any time refuses a module
-   file that another user could have written: one not owned by root or us, or writable by
-   others, or in a directory others may write without the sticky bit.
+   *new* module from those places (:meth:`ImportGuard.lock`), and at any time (as root) refuses
+   a module file that student code could have written or planted: owned by a sandbox uid, in a
+   folder of a sandbox uid, writable by everyone, or in a folder everyone may write without the
+   sticky bit.
 
 Third-party modules (numpy, scipy, ...) may still be imported lazily from the installation,
 which the sandbox cannot write.
@@ -22,6 +23,7 @@ import importlib
 import importlib.machinery
 import importlib.util
 import os
+import pwd
 import stat
 import sys
 import threading
@@ -43,16 +45,31 @@ def _origin(spec: importlib.machinery.ModuleSpec) -> Optional[Path]:
     return Path(locations[0]).resolve() if locations else None
 
 
+def _sandbox_uids() -> set:
+    """The uids student code may run as: the leased range and a configured account."""
+    from . import identity
+
+    uids = set(identity.uid_range())
+    name = os.environ.get("GD_SANDBOX_USER")
+    if name:
+        try:
+            uids.add(pwd.getpwnam(name).pw_uid)
+        except KeyError:
+            pass
+    return uids
+
+
 def writable_by_others(path: Path) -> bool:
-    """Whether a user other than root and us could have written ``path`` (or replaced it)."""
-    trusted = {0, os.geteuid()}
+    """Whether student code could have written ``path`` or put it there: the file or its folder
+    belongs to a sandbox uid, or is writable by everyone (a folder without the sticky bit)."""
     try:
         info, folder = os.stat(path), os.stat(path.parent)
     except OSError:
         return False
-    if info.st_uid not in trusted or info.st_mode & 0o002:
+    sandbox = _sandbox_uids()
+    if info.st_uid in sandbox or info.st_mode & 0o002 or folder.st_uid in sandbox:
         return True
-    return folder.st_uid not in trusted or bool(folder.st_mode & 0o002 and not folder.st_mode & stat.S_ISVTX)
+    return bool(folder.st_mode & 0o002 and not folder.st_mode & stat.S_ISVTX)
 
 
 class ImportGuard:
