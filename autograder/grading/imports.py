@@ -185,6 +185,9 @@ def preload(suite: Suite) -> list:
         origin = getattr(module, "__file__", None) if module is not None else None
         if origin and origin.endswith(".py"):
             package = module.__name__ if hasattr(module, "__path__") else module.__name__.rpartition(".")[0]
-            tree = ast.parse(Path(origin).read_text(), origin)
+            try:
+                tree = ast.parse(Path(origin).read_text(), origin)
+            except (OSError, SyntaxError, ValueError):
+                continue
             todo += [n for n in imported_modules(tree, package) if n not in seen]
     return roots
