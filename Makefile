@@ -41,9 +41,9 @@ test-quick: $(STAMP)  ## skip tests marked slow
 bench: $(STAMP)  ## wall times: make dist, grading one submission (local and run_autograder), install no-op
 	$(PY) -m autograder.bench
 
-grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=results.json|grades.csv]
-	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=sawtooth S=path/to/submission.ipynb [OUT=results.json]"; exit 2; }
-	$(PY) -m autograder.grading grade --assignment $(A) --submission "$(S)" $(if $(OUT),--out "$(OUT)") --jobs $(JOBS)
+grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=results.json|grades.csv] [Q=<question>: regrade it in place]
+	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=sawtooth S=path/to/submission.ipynb|folder [OUT=results.json|grades.csv] [Q=sawtooth_q3]"; exit 2; }
+	$(PY) -m autograder.grading grade --assignment $(A) --submission "$(S)" $(if $(OUT),--out "$(OUT)") --jobs $(JOBS) $(if $(Q),--question "$(Q)")
 
 mutants: $(STAMP)  ## make mutants A=<assignment> [Q=<question>] [UPDATE=1]: how many mutants of the reference code each question's checks kill
 	@test -n "$(A)" || { echo "usage: make mutants A=sawtooth [Q=sawtooth_q3] [UPDATE=1]"; exit 2; }

@@ -2,37 +2,36 @@ r"""Grading CLI.
 
     python -m autograder.grading grade --assignment sawtooth --submission sub.ipynb [--out results.json]
     python -m autograder.grading grade --assignment sawtooth --submission folder/ [--out grades.csv] [--jobs 2]
+    python -m autograder.grading grade ... --question sawtooth_q3     # regrade one question in place
     python -m autograder.grading gradescope [--root /autograder]
 
 ``grade`` uses the autograder folder that ``make dist`` wrote (``dist/<assignment>/autograder``,
-the unzipped content of autograder.zip), so a TA grades exactly as Gradescope would. As root it
+the unzipped content of autograder.zip), so a TA grades exactly as Gradescope would. A folder
+gives grades.csv, grades.json (full reports) and report.html (see :mod:`.batch`). As root it
 closes ``dist/<assignment>/autograder/private`` and the zip to other users and grades from a
 private copy of the autograder folder laid out as on Gradescope (``private/`` mode 700), so the
-sandboxed student code cannot read the hidden tests.
-With ``--jobs N`` every concurrent job's worker runs as a sandbox uid of its own.
+sandboxed student code cannot read the hidden tests; with ``--jobs N`` every concurrent job's
+worker runs as a sandbox uid of its own.
 ``gradescope`` is what ``run_autograder`` calls.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
+from . import batch
 from .engine import Report, grade
 from .gradescope import seal
 from .identity import POOL
-from .results import csv_text, gradescope_results, table, write_json
+from .results import gradescope_results, table, write_json
 from .sandbox import SandboxOptions, default_sandbox_user
 from .suite import Suite, load_suite
-
-SUBMISSION_SUFFIXES = (".ipynb", ".zip")
 
 
 @contextmanager
@@ -69,34 +68,37 @@ def protect_dist(source: Path) -> None:
               "submissions", file=sys.stderr)
 
 
-def _options(source: Path) -> SandboxOptions:
-    return SandboxOptions(lib_path=str((source / "public").resolve()), user=default_sandbox_user())
+def grade_one(source: Path, submission: Path, suite: Optional[Suite] = None) -> Report:
+    suite = suite or load_suite(source / "private")
+    options = SandboxOptions(lib_path=str((source / "public").resolve()), user=default_sandbox_user())
+    return grade(suite, submission, options)
 
 
-def grade_one(source: Path, submission: Path) -> Report:
-    with grading_copy(source) as copy:
-        return grade(load_suite(copy / "private"), submission, _options(copy))
-
-
-def _grade_all(suite: Suite, options: SandboxOptions, items: list, jobs: int) -> list:
-    if options.user not in (None, POOL) and jobs > 1:
-        print(f"GD_SANDBOX_USER={options.user}: one account for all workers, so grading one at a time "
+def _batch(source: Path, suite: Suite, folder: Path, out: Path, jobs: int, question: Optional[str]) -> int:
+    graded = batch.only_question(suite, question)
+    items = batch.submissions_in(folder)
+    if question and not out.exists():
+        print(f"{out} does not exist: grade the whole folder first (without Q=)", file=sys.stderr)
+        return 2
+    user = default_sandbox_user()
+    if user not in (None, POOL) and jobs > 1:
+        print(f"GD_SANDBOX_USER={user}: one account for all workers, so grading one at a time "
               "(unset it to give each job a sandbox uid of its own)", file=sys.stderr)
         jobs = 1
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda p: grade(suite, p, options), items))
-
-
-def _batch(source: Path, folder: Path, out: Path, jobs: int) -> int:
-    items = sorted(p for p in folder.iterdir()
-                   if p.suffix in SUBMISSION_SUFFIXES or (p.is_dir() and not p.name.startswith(".")))
-    with grading_copy(source) as copy:
-        suite = load_suite(copy / "private")
-        reports = _grade_all(suite, _options(copy), items, jobs)
+    label = f"grading {suite.assignment}" + (f" ({question} only)" if question else "")
+    reports = batch.grade_all(items, lambda item: grade_one(source, item, graded), jobs,
+                              graded.max_score, label)
     for report in reports:
         print(table(report))
-    out.write_text(csv_text(reports, [q.name for q in suite.questions]))
-    print(f"wrote {out} ({len(reports)} submissions)")
+    if question:
+        missing = batch.regrade_batch(reports, suite, out, question)
+        for submission in missing:
+            print(f"warning: {submission} has no row in {out}; regrade with the same S as the first run",
+                  file=sys.stderr)
+        print(f"updated {question} in {out} ({len(reports) - len(missing)} rows)")
+    else:
+        batch.write_batch(reports, suite, out)
+        print(f"wrote {out}, {batch.details_path(out)} and {batch.html_path(out)} ({len(reports)} submissions)")
     return 0
 
 
@@ -109,6 +111,7 @@ def main(argv: list = None) -> int:
     g.add_argument("--out", type=Path)
     g.add_argument("--jobs", type=int, default=2)
     g.add_argument("--dist", type=Path, default=Path("dist"))
+    g.add_argument("--question", help="regrade only this question and update --out in place")
     s = sub.add_parser("gradescope", help="what run_autograder runs")
     s.add_argument("--root", type=Path, default=Path("/autograder"))
     args = parser.parse_args(argv)
@@ -123,13 +126,26 @@ def main(argv: list = None) -> int:
         print(f"no autograder at {source}: run `make dist` first", file=sys.stderr)
         return 2
     protect_dist(source)
+    with grading_copy(source) as copy:
+        return _grade(args, copy)
+
+
+def _grade(args: argparse.Namespace, source: Path) -> int:
+    suite = load_suite(source / "private")
+    try:
+        graded = batch.only_question(suite, args.question)
+    except ValueError as exc:  # a question the assignment does not have
+        print(exc, file=sys.stderr)
+        return 2
     if args.submission.is_dir():
-        return _batch(source, args.submission, args.out or Path("grades.csv"), args.jobs)
-    report = grade_one(source, args.submission)
+        return _batch(source, suite, args.submission, args.out or Path("grades.csv"), args.jobs, args.question)
+    report = grade_one(source, args.submission, graded)
     print(table(report))
     out = args.out or Path("results.json")
-    write_json(gradescope_results(report, json.loads((source / "private" / "assignment.json").read_text())
-                                  .get("hidden_visibility", "after_published")), out)
+    results = gradescope_results(report, suite.hidden_visibility, suite.show_hidden_status)
+    if args.question and out.exists():
+        results = batch.regrade_results_json(out, results, args.question)
+    write_json(results, out)
     print(f"wrote {out}")
     return 0
 

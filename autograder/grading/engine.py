@@ -168,6 +168,11 @@ class _Run:
             self.noted.add(key)
             self.notes.append(message)
 
+    def _cell(self, index: int) -> str:
+        """A code cell as the notebook shows it, capitalised to start a note: ``Cell 14 (In [7])``."""
+        label = self.submission.label(index)
+        return label[:1].upper() + label[1:]
+
     def _run_cells(self) -> Optional[int]:
         """Run the cells; returns the index of a cell to skip and replay without, or None."""
         limits = self.limits
@@ -180,8 +185,8 @@ class _Run:
                 what = (f"{limits.notebook_s:g} s of CPU time" if left.cpu_s <= 0 else
                         f"{notebook.budget.wait_s:g} s of waiting (sleeping, blocked)" if left.wait_s <= 0 else
                         f"{limits.total_wall_s:g} s of wall-clock time (the limit of the whole grading)")
-                self._note_once("notebook_s", f"The notebook used more than {what} in all: cells from "
-                                              f"#{index + 1} on were not run.")
+                self._note_once("notebook_s", f"The notebook used more than {what} in all: "
+                                              f"{self.submission.label(index)} and later cells were not run.")
                 return None
             budget = self.budget(limits.cell_s) & left
             self.sandbox.activity = ("cell", index)
@@ -190,19 +195,19 @@ class _Run:
                 reply = self.sandbox.exec_cell(source, budget)
             except ForgedFrame as exc:
                 culprit = exc.culprit[1] if isinstance(exc.culprit, tuple) and exc.culprit[0] == "cell" else index
-                self.notes.append(f"Code cell #{culprit + 1} wrote to the grader's private channel; it was "
+                self.notes.append(f"{self._cell(culprit)} wrote to the grader's private channel; it was "
                                   "skipped and the notebook re-run without it.")
                 return culprit
             except (WorkerDied, StudentTimeout) as exc:
                 notebook.charge(self.sandbox.last_usage)
-                self.notes.append(f"Code cell #{index + 1} {_fatal_cell(exc, limits)}; it was skipped and the "
+                self.notes.append(f"{self._cell(index)} {_fatal_cell(exc, limits)}; it was skipped and the "
                                   "notebook re-run without it.")
                 return index
             finally:
                 self.sandbox.activity = None
             notebook.charge(self.sandbox.last_usage)
             if not reply.get("ok"):
-                self._note_once(index, f"Code cell #{index + 1} {_cell_problem(reply, self.sandbox, limits)}")
+                self._note_once(index, f"{self._cell(index)} {_cell_problem(reply, self.sandbox, limits)}")
         return None
 
     # -- questions -------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def run(root: Path) -> int:
         suite = load_suite(private)
         options = SandboxOptions(lib_path=str(public.resolve()), user=default_sandbox_user())
         report = grade(suite, root / "submission", options)
-        write_json(gradescope_results(report, suite.hidden_visibility), results_path)
+        write_json(gradescope_results(report, suite.hidden_visibility, suite.show_hidden_status), results_path)
         return 0
     except Exception:  # the grader's own failure: still leave a valid results.json
         write_json({"score": 0.0, "output": "The autograder itself failed; please tell the course staff.\n"

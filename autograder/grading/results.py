@@ -7,9 +7,16 @@ emit two tests:
 
 * ``<question> (public checks)``, worth 0 points, always visible: the rungs students can also run
   with ``grader.check`` (so they see at once that their upload was read);
+* ``<question> (hidden checks)``, worth 0 points, visible, when the assignment's
+  ``show_hidden_status`` is on (the default): whether the hidden checks passed, without their
+  messages, so a student learns at submission time which questions to look at again;
 * ``<question>``, worth the question's points, with every rung's outcome; its visibility is the
   assignment's ``hidden_visibility`` (``after_published`` by default, so hidden results and the
   total appear when grades are published).
+
+The CSV of a batch has a row per submission and a column per question; its ``notes`` column says
+why each question was lost (``<question>: <first line of the first failing check>``, shortened)
+followed by the notes on running the notebook (cells that raised or timed out, restarts).
 """
 from __future__ import annotations
 
@@ -40,7 +47,23 @@ def _score(value: float) -> float:
     return round(float(value), 4)
 
 
-def gradescope_results(report: Report, hidden_visibility: str = "after_published") -> dict:
+def _hidden_status(question: QuestionResult) -> dict:
+    """The visible 0-point test saying whether the hidden checks passed (never their messages)."""
+    hidden = [r for r in question.rungs if r.hidden]
+    statuses = {r.status for r in hidden}
+    if statuses == {"passed"}:
+        status, text = "passed", f"All {len(hidden)} hidden checks passed."
+    elif "failed" in statuses:
+        status, text = "failed", ("A hidden check failed. Its message, and your score, are shown when "
+                                  "grades are published.")
+    else:
+        status, text = "failed", "The hidden checks did not run: fix what the public checks report first."
+    return {"name": f"{question.name} (hidden checks)", "score": 0.0, "max_score": 0.0, "status": status,
+            "output": text, "output_format": "text", "visibility": "visible"}
+
+
+def gradescope_results(report: Report, hidden_visibility: str = "after_published",
+                       show_hidden_status: bool = True) -> dict:
     assert hidden_visibility in VISIBILITIES
     tests = []
     for q in report.questions:
@@ -50,6 +73,8 @@ def gradescope_results(report: Report, hidden_visibility: str = "after_published
                       "status": "passed" if public_ok else "failed",
                       "output": _rung_lines(q, hidden=False) or "No public checks.",
                       "output_format": "text", "visibility": "visible"})
+        if show_hidden_status and any(r.hidden for r in q.rungs):
+            tests.append(_hidden_status(q))
         tests.append({"name": q.name, "score": _score(q.score), "max_score": _score(q.max_score),
                       "status": "passed" if q.passed else "failed",
                       "output": _rung_lines(q, hidden=True), "output_format": "text",
@@ -68,16 +93,34 @@ def write_json(results: dict, path: Path) -> None:
     Path(path).write_text(json.dumps(results, indent=2) + "\n")
 
 
+def first_line(message: str, limit: int = 0) -> str:
+    """The first non-blank line of ``message``, stripped; cut to ``limit`` characters (with an
+    ellipsis) when ``limit`` > 0."""
+    line = next((l.strip() for l in message.splitlines() if l.strip()), "")
+    return line if limit <= 0 or len(line) <= limit else line[:limit - 3].rstrip() + "..."
+
+
+NOTE_LIMIT = 160   # characters of a question's first failing message kept in the CSV's notes
+
+
+def lost_reasons(report: Report) -> list:
+    """``<question>: <first failing message, first line, shortened>`` for each question not passed,
+    except where that message is a note of the whole submission (an unreadable file: said once)."""
+    said = {note.strip() for note in report.notes}
+    return [f"{q.name}: {first_line(q.first_failure(), NOTE_LIMIT) or 'no points'}"
+            for q in report.questions if not q.passed and q.first_failure().strip() not in said]
+
+
 def table(report: Report) -> str:
     width = max([len(q.name) for q in report.questions] + [8])
     lines = [f"{report.assignment}: {report.submission}"]
     for q in report.questions:
-        first = q.first_failure().splitlines()[0] if q.first_failure() else ""
+        first = first_line(q.first_failure())
         lines.append(f"  {q.name:<{width}}  {_score(q.score):>5g} / {_score(q.max_score):<5g} "
                      f"{q.seconds:5.1f} s  {first[:100]}")
     lines.append(f"  {'total':<{width}}  {_score(report.score):>5g} / {_score(report.max_score):<5g} "
                  f"({report.seconds:.1f} s)")
-    lines += [f"  note: {n}" for n in report.notes]
+    lines += [f"  note: {' '.join(n.split())}" for n in report.notes]
     return "\n".join(lines)
 
 
@@ -89,5 +132,5 @@ def csv_text(reports: list, question_names: list) -> str:
         scores = {q.name: _score(q.score) for q in report.questions}
         writer.writerow([report.submission, _score(report.score), _score(report.max_score),
                          *[scores.get(name, 0.0) for name in question_names],
-                         round(report.seconds, 2), " | ".join(report.notes)])
+                         round(report.seconds, 2), " | ".join(lost_reasons(report) + report.notes)])
     return out.getvalue()

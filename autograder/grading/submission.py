@@ -44,6 +44,12 @@ class Submission:
     path: str
     cells: list = field(default_factory=list)       # sources of the code cells, in order
     problem: Optional[str] = None
+    labels: list = field(default_factory=list)      # how the notebook shows each code cell
+
+    def label(self, index: int) -> str:
+        """Code cell ``index`` as the notebook shows it: ``cell 14 (In [7])``, where 14 counts every
+        cell from 1 (markdown too) and 7 is the execution count the student's last run left."""
+        return self.labels[index] if index < len(self.labels) else f"code cell #{index + 1}"
 
 
 def _mb(n: int) -> str:
@@ -83,8 +89,14 @@ def _without_outputs(pairs: list) -> dict:
     return {key: value for key, value in pairs if key not in _DROPPED_KEYS}
 
 
-def _cells_from_json(data: bytes) -> list:
-    """Code cell sources of a notebook (nbformat 3 or 4); outputs are dropped while parsing."""
+def _label(position: int, count: object) -> str:
+    shown = count if isinstance(count, int) and not isinstance(count, bool) else " "
+    return f"cell {position} (In [{shown}])"
+
+
+def _cells_from_json(data: bytes) -> tuple:
+    """Code cell sources and labels of a notebook (nbformat 3 or 4); outputs are dropped while
+    parsing."""
     nb = json.loads(data, object_pairs_hook=_without_outputs)
     if not isinstance(nb, dict):
         raise ValueError("the file is not a notebook (no JSON object at the top)")
@@ -93,11 +105,12 @@ def _cells_from_json(data: bytes) -> list:
         cells = [c for ws in nb.get("worksheets", []) for c in ws.get("cells", [])]
     if not isinstance(cells, list):
         raise ValueError("the notebook has no list of cells")
-    sources = []
-    for cell in cells:
+    sources, labels = [], []
+    for position, cell in enumerate(cells, start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", cell.get("input", ""))
             sources.append("".join(source) if isinstance(source, list) else str(source))
+            labels.append(_label(position, cell.get("execution_count", cell.get("prompt_number"))))
     if len(sources) > MAX_CODE_CELLS:
         raise SubmissionProblem(f"The notebook has {len(sources)} code cells, more than the {MAX_CODE_CELLS} "
                                 "a submission may have.")
@@ -106,7 +119,7 @@ def _cells_from_json(data: bytes) -> list:
         raise SubmissionProblem(f"The notebook's code cells hold {size / (1024 * 1024):.1f} MB of code, more than "
                                 f"the {_mb(MAX_CODE_BYTES)} a submission may have (outputs do not count; remove "
                                 "data pasted into code cells).")
-    return sources
+    return sources, labels
 
 
 def _safe_member(name: str) -> bool:
@@ -152,7 +165,8 @@ def _from_zip(path: Path, expected: str) -> Submission:
             data = member.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise SubmissionProblem(f"The notebook in the zip is larger than {_mb(MAX_FILE_BYTES)}.")
-    return Submission(f"{path}:{chosen}", _cells_from_json(data))
+    sources, labels = _cells_from_json(data)
+    return Submission(f"{path}:{chosen}", sources, labels=labels)
 
 
 def load_submission(path: Path, expected_notebook: str) -> Submission:
@@ -171,7 +185,8 @@ def load_submission(path: Path, expected_notebook: str) -> Submission:
             return load_submission(path / chosen, expected_notebook)
         if path.suffix == ".zip":
             return _from_zip(path, expected_notebook)
-        return Submission(str(path), _cells_from_json(read_bounded(path)))
+        sources, labels = _cells_from_json(read_bounded(path))
+        return Submission(str(path), sources, labels=labels)
     except SubmissionProblem as exc:
         return Submission(str(path), problem=str(exc))
     except Exception as exc:  # OSError, bad JSON/zip, malformed structure, encrypted zip, deep nesting...

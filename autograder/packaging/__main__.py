@@ -1,5 +1,6 @@
 r"""``python -m autograder.packaging build --out dist A [B ...]`` (make dist) and
-``python -m autograder.packaging stubs A [B ...]`` (make assignments)."""
+``python -m autograder.packaging stubs A [B ...]`` (make assignments: first the masters' tooling
+cells, config and setup bootstrap, are rewritten from the templates, then the stubs regenerated)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from .build import REPO, build, write_stub
+from .build import REPO, build, master_path, write_stub
+from .handout import refresh_master
 
 
 def main(argv: list = None) -> int:
@@ -23,6 +25,8 @@ def main(argv: list = None) -> int:
             print(f"{assignment}: {target}/student/ and {target}/autograder.zip "
                   f"({time.monotonic() - started:.1f} s)")
         else:
+            if refresh_master(master_path(assignment), assignment):
+                print(f"{assignment}: solutions/{assignment}/{assignment}.ipynb: config and setup cells refreshed")
             write_stub(assignment, REPO / "assignments" / assignment)
             print(f"{assignment}: assignments/{assignment}/ regenerated")
     return 0

@@ -6,8 +6,11 @@ Pipeline for assignment ``A`` (``solutions/A/A.ipynb`` is the only hand-edited s
    removed) and the test files (public ones for students, all for the autograder).
 2. The student notebook is normalised (outputs dropped, stable cell ids) so that two builds give
    identical bytes and the committed stub in ``assignments/A/`` can be checked for staleness.
-3. ``dist/A/student/``: the notebook, ``tests/`` (public), ``shared/``, the public part of
-   ``autograder`` (check framework + ``assignments/A/public.py``), ``requirements.txt``.
+3. ``dist/A/student/``: the notebook (with the Submission section appended), ``tests/`` (public),
+   ``shared/``, the public part of ``autograder`` (check framework + ``assignments/A/public.py``),
+   ``requirements.txt`` (tested version ranges),
+   ``README.md`` (how to install, open, check, submit; see :mod:`.handout`), and the same folder
+   zipped as ``dist/A/A-handout.zip`` (under a top folder ``A/``) for Colab and course sites.
 4. ``dist/A/autograder/`` and the same content zipped as ``dist/A/autograder.zip`` (sorted entries,
    fixed timestamps, so rebuilding gives the same bytes):
 
@@ -28,13 +31,13 @@ import zipfile
 from pathlib import Path
 
 from autograder.grading.experiments import source_hash
+from autograder.packaging import handout
 from autograder.packaging.cells import experiment_sources, master_code_cells, reference_source
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PYTHON_VERSION = "3.11"
 UV_VERSION = "0.13.9"
-OTTER_PIN = "otter-grader==7.0.0"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -107,10 +110,14 @@ def _read_pins(name: str) -> list:
 
 
 def assignment_config(assignment: str) -> dict:
-    """Grading settings from ``autograder/assignments/<A>/__init__.py`` (LIMITS, HIDDEN_VISIBILITY)."""
+    """Grading settings from ``autograder/assignments/<A>/__init__.py``: ``LIMITS``,
+    ``HIDDEN_VISIBILITY`` (when the hidden checks' messages and the score show on Gradescope) and
+    ``SHOW_HIDDEN_STATUS`` (default True: each question's hidden checks' pass/fail, without their
+    messages, shows at submission time)."""
     module = importlib.import_module(f"autograder.assignments.{assignment}")
     return {"limits": dict(getattr(module, "LIMITS", {})),
-            "hidden_visibility": getattr(module, "HIDDEN_VISIBILITY", "after_published")}
+            "hidden_visibility": getattr(module, "HIDDEN_VISIBILITY", "after_published"),
+            "show_hidden_status": bool(getattr(module, "SHOW_HIDDEN_STATUS", True))}
 
 
 def derived_from_master(assignment: str, master: Path, student_notebook: Path) -> dict:
@@ -132,9 +139,8 @@ def write_student_dir(assignment: str, otter_student: Path, dest: Path) -> None:
     shutil.copy2(otter_student / f"{assignment}.ipynb", dest / f"{assignment}.ipynb")
     shutil.copytree(otter_student / "tests", dest / "tests", ignore=_IGNORE)
     _copy_files(_shared_files() + _package_files(assignment, "student"), REPO, dest)
-    pins = _read_pins("grading.txt") + _read_pins("torch.txt") + [OTTER_PIN]
-    (dest / "requirements.txt").write_text("# pip install -r requirements.txt (Python >= 3.11)\n"
-                                           + "\n".join(pins) + "\n")
+    handout.write_requirements(dest)
+    handout.write_readme(assignment, master_path(assignment), dest)
 
 
 def write_autograder_dir(assignment: str, otter_autograder: Path, master: Path, dest: Path,
@@ -158,12 +164,13 @@ def write_autograder_dir(assignment: str, otter_autograder: Path, master: Path, 
         (dest / script).chmod(0o755)
 
 
-def deterministic_zip(folder: Path, zip_path: Path) -> None:
-    """Zip ``folder`` with sorted entries, fixed timestamps and modes (same input, same bytes)."""
+def deterministic_zip(folder: Path, zip_path: Path, prefix: str = "") -> None:
+    """Zip ``folder`` (entries under ``prefix``) with sorted entries, fixed timestamps and modes
+    (same input, same bytes)."""
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
-            info = zipfile.ZipInfo(str(path.relative_to(folder)), _FIXED_TIME)
+            info = zipfile.ZipInfo(prefix + str(path.relative_to(folder)), _FIXED_TIME)
             mode = 0o755 if path.name in ("setup.sh", "run_autograder") else 0o644
             info.external_attr = (0o100000 | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -175,6 +182,9 @@ def otter_outputs(assignment: str, workdir: Path) -> Path:
     master = master_path(assignment)
     out = workdir / "otter"
     run_otter_assign(master, out)
+    handout.add_submission_cells(out / "student" / f"{assignment}.ipynb", assignment,
+                                 handout.written_questions(master),
+                                 assignment_config(assignment)["show_hidden_status"])
     normalise_notebook(out / "student" / f"{assignment}.ipynb", assignment)
     return out
 
@@ -190,6 +200,7 @@ def build(assignment: str, dist: Path) -> Path:
         write_autograder_dir(assignment, out / "autograder", master_path(assignment), target / "autograder",
                              target / "student" / f"{assignment}.ipynb")
     deterministic_zip(target / "autograder", target / "autograder.zip")
+    deterministic_zip(target / "student", handout.handout_zip_path(target, assignment), prefix=f"{assignment}/")
     return target
 
 

@@ -31,6 +31,9 @@ While a ``call`` runs, the student's code may call a :class:`~autograder.checkin
 it received: the worker then writes a ``{cb, re, callback, args, kwargs}`` frame (``cb`` numbers
 the callbacks of this worker, ``re`` the pending request) and reads the grading process's
 ``{cb, ok, value}`` or ``{cb, ok: False, error}`` answer before the student code continues.
+Replies to ``call`` carry ``cpu_s``, the CPU seconds of the call as this process measured them
+(the grading process measures the whole tree itself and takes the larger figure: a worker can
+only make itself slower by it).
 
 Time is counted by the grading process (CPU seconds of this process tree, see
 :mod:`autograder.grading.sandbox`): when a budget is spent it sends :data:`INTERRUPT`, which
@@ -47,7 +50,7 @@ import signal
 import sys
 from typing import Any, BinaryIO, Callable, Optional
 
-from autograder.checking.calls import student_traceback
+from autograder.checking.calls import cpu_seconds, student_traceback
 from autograder.checking.marshal import marshal, unmarshal
 from autograder.checking.values import CallbackRef, Handle
 from autograder.checking.wire import decode, encode, read_frame, write_frame
@@ -183,14 +186,16 @@ class Worker:
         target = self.objects[msg["target"]]
         args = self._real(msg["args"])
         kwargs = self._real(msg["kwargs"])
+        started = cpu_seconds()
         try:
             result = bounded(lambda: target(*args, **kwargs))
         except GradingTimeout:
-            return {"ok": False, "timed_out": True}
+            return {"ok": False, "timed_out": True, "cpu_s": cpu_seconds() - started}
         except BaseException as exc:  # the student's exception, SystemExit included
             return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000],
                     "where": student_traceback(exc)}
-        return {"ok": True, "value": self._encode(marshal(result, self.keep))}
+        spent = cpu_seconds() - started
+        return {"ok": True, "value": self._encode(marshal(result, self.keep)), "cpu_s": spent}
 
     def op_keep(self, msg: dict) -> dict:
         try:

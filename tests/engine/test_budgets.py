@@ -43,7 +43,7 @@ def test_a_cell_is_charged_the_cpu_time_of_the_processes_it_starts(sleepy_suite,
     report = sleepy_suite.grade(notebook([IMPORTS, RELU, SPINNING_CHILD, DOUBLE, SQUARE]))
     assert scores(report) == FULL and len(report.notes) == 1, report.notes
     note = report.notes[0]
-    assert "Code cell #3" in note and "interrupted after" in note and "of CPU time" in note, note
+    assert "Cell 4 (In [" in note and "interrupted after" in note and "of CPU time" in note, note
     assert 2.0 <= cpu_seconds_in(note) < 3.5
 
 
@@ -53,7 +53,7 @@ def test_a_sleeping_cell_is_stopped_by_the_waiting_cap_and_costs_only_itself(sle
     report = sleepy_suite.grade(notebook([IMPORTS, RELU, SLEEPING, DOUBLE, SQUARE]))
     assert scores(report) == FULL and len(report.notes) == 1, report.notes
     note = report.notes[0]
-    assert "Code cell #3" in note and "waited (slept or blocked)" in note and "at most 6 s" in note, note
+    assert "Cell 4 (In [" in note and "waited (slept or blocked)" in note and "at most 6 s" in note, note
     assert cpu_seconds_in(note) < 1.0
 
 
@@ -117,8 +117,8 @@ def _hang_and_sleep(engine_tmp, tmp_path, preexec) -> dict:
 def _assert_hang_and_sleep_cost_only_their_cells(result: dict) -> None:
     assert result["score"] == 4.0 and len(result["notes"]) == 2, result
     hang, sleep = result["notes"]
-    assert "Code cell #3" in hang and "interrupted after" in hang and "of CPU time" in hang, hang
-    assert "Code cell #4" in sleep and "waited (slept or blocked)" in sleep, sleep
+    assert "Cell 4 (In [" in hang and "interrupted after" in hang and "of CPU time" in hang, hang
+    assert "Cell 5 (In [" in sleep and "waited (slept or blocked)" in sleep, sleep
 
 
 @pytest.mark.slow

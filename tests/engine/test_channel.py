@@ -29,7 +29,7 @@ FORGER = textwrap.dedent('''
 
 def _note_blames(report, cell: int) -> None:
     assert len(report.notes) == 1, report.notes
-    assert f"Code cell #{cell}" in report.notes[0] and "private channel" in report.notes[0], report.notes
+    assert f"Cell {cell + 1} (In [" in report.notes[0] and "private channel" in report.notes[0], report.notes
 
 
 def test_a_cell_writing_a_stray_frame_is_blamed_and_skipped(grade_cells):

@@ -44,7 +44,7 @@ def test_a_memory_bomb_in_a_cell_costs_only_that_cell(capped_suite, notebook):
     report = capped_suite.grade(notebook([IMPORTS, RELU, BOMB, DOUBLE, SQUARE]))
     assert scores(report) == FULL, report
     assert len(report.notes) == 1, report.notes
-    assert "Code cell #3" in report.notes[0] and f"more than {WORKER_MB} MB" in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and f"more than {WORKER_MB} MB" in report.notes[0]
 
 
 def test_a_memory_bomb_in_a_graded_function_costs_only_its_question(capped_suite, notebook):

@@ -82,7 +82,7 @@ def test_syntax_error_cell_costs_nothing_else(grade_cells):
     report = grade_cells([IMPORTS, RELU, "def broken(:\n    pass", DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and "SyntaxError" in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and "SyntaxError" in report.notes[0]
 
 
 @pytest.mark.parametrize("cell, error", [
@@ -96,7 +96,7 @@ def test_raising_cell_costs_nothing_else(grade_cells, cell, error):
     report = grade_cells([IMPORTS, RELU, cell, DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and error in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and error in report.notes[0]
 
 
 def test_infinite_loop_cell_is_interrupted(grade_cells, basic_suite):
@@ -107,7 +107,7 @@ def test_infinite_loop_cell_is_interrupted(grade_cells, basic_suite):
     assert scores(report) == FULL
     assert len(report.notes) == 1
     note, cell_s = report.notes[0], basic_suite.suite.limits.cell_s
-    assert "Code cell #3" in note and "interrupted" in note and f"{cell_s:g} s of CPU time" in note
+    assert "Cell 4 (In [" in note and "interrupted" in note and f"{cell_s:g} s of CPU time" in note
     assert "infinite" not in note
     assert cell_s <= cpu_seconds_in(note) < cell_s + 1.0
 
@@ -126,7 +126,7 @@ def test_uninterruptible_cell_is_killed_skipped_and_replayed(grade_cells, basic_
     assert scores(report) == FULL
     assert len(report.notes) == 1
     note, cell_s = report.notes[0], basic_suite.suite.limits.cell_s
-    assert "Code cell #3" in note and "skipped" in note and "did not stop when interrupted" in note
+    assert "Cell 4 (In [" in note and "skipped" in note and "did not stop when interrupted" in note
     assert cell_s + GRACE_CPU_S <= cpu_seconds_in(note) < cell_s + GRACE_CPU_S + 1.0
 
 
@@ -140,7 +140,7 @@ def test_cell_killing_the_worker_is_skipped(grade_cells, cell):
     report = grade_cells([IMPORTS, RELU, cell, DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Code cell #3" in report.notes[0] and "killed" in report.notes[0]
+    assert "Cell 4 (In [" in report.notes[0] and "killed" in report.notes[0]
 
 
 def test_each_cell_note_is_made_once_across_replays(grade_cells):
@@ -152,9 +152,9 @@ def test_each_cell_note_is_made_once_across_replays(grade_cells):
                           exiting_double, SQUARE])
     assert scores(report) == {**FULL, "q2_double": 0.0}
     assert len(report.notes) == 3, report.notes
-    assert "Code cell #2" in report.notes[0] and "ZeroDivisionError" in report.notes[0]
-    assert "Code cell #4" in report.notes[1] and "killed" in report.notes[1]
-    assert "Code cell #5" in report.notes[2] and "SyntaxError" in report.notes[2]
+    assert "Cell 3 (In [" in report.notes[0] and "ZeroDivisionError" in report.notes[0]
+    assert "Cell 5 (In [" in report.notes[1] and "killed" in report.notes[1]
+    assert "Cell 6 (In [" in report.notes[2] and "SyntaxError" in report.notes[2]
 
 
 def test_too_many_restarts_give_zero_without_raising(fragile_suite, notebook):

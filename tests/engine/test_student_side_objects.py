@@ -134,7 +134,7 @@ def test_unkept_arguments_are_rebuilt_for_every_call(fns):
 def test_timed_call_reports_cpu_seconds(fns):
     """Check that a call spinning for 0.3 CPU s reports at least that, and not absurdly more."""
     value, cpu_s = fns["spin"].timed_call(0.3, limit_s=20)
-    assert value == 0.3 and 0.29 <= cpu_s < 5.0  # os.times() ticks are 10 ms
+    assert value == 0.3 and 0.3 <= cpu_s < 5.0
 
 
 def test_timed_call_stops_at_its_limit(fns):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.gradescope import stage_root
+from autograder.grading.suite import load_suite
 from tests.support import REPO
 
 VENV_BIN = Path(sys.executable).parent
@@ -64,11 +65,17 @@ def run_in_root(zip_path: Path, submission: Path) -> dict:
 
 @pytest.mark.slow
 def test_run_autograder_grades_reference_full_marks(autograder_zip):
-    """Check that run_autograder from the zip gives the reference 12/12 in a valid results.json."""
+    """Check that run_autograder from the zip gives the reference full marks in a valid results.json."""
     results = run_in_root(autograder_zip, REPO / "solutions" / "sawtooth" / "sawtooth.ipynb")
     validate_results(results)
-    assert results["score"] == 12
-    assert {t["name"] for t in results["tests"]} >= {"sawtooth_q1", "sawtooth_q1 (public checks)"}
+    suite = load_suite(autograder_zip.parent / "autograder" / "private")
+    assert results["score"] == suite.max_score > 0
+    assert {t["name"] for t in results["tests"]} >= {"sawtooth_q1", "sawtooth_q1 (public checks)",
+                                                     "sawtooth_q1 (hidden checks)"}
+    status = [t for t in results["tests"] if t["name"].endswith("(hidden checks)")]
+    with_hidden = [q for q in suite.questions if any(case.hidden for case in q.cases)]
+    assert len(status) == len(with_hidden) and all(t["visibility"] == "visible" and t["status"] == "passed"
+                                                   for t in status)
 
 
 @pytest.mark.slow
@@ -80,7 +87,8 @@ def test_run_autograder_survives_a_broken_submission(autograder_zip, tmp_path):
     validate_results(results)
     assert results["score"] == 0
     assert "Could not read the submission" in results["output"]
-    assert len(results["tests"]) == 2 * 7
+    questions = load_suite(autograder_zip.parent / "autograder" / "private").questions
+    assert len(results["tests"]) == 3 * len(questions)   # public checks, hidden pass/fail, the graded question
 
 
 def test_results_validator_rejects_missing_fields():
@@ -126,3 +134,23 @@ def test_setup_sh_installs_pinned_cpu_torch_with_pip_only(autograder_zip, tmp_pa
     assert (bin_dir / "python3").is_symlink()
     reqs = (root / "source" / "requirements.txt").read_text().split()
     assert reqs and all("==" in r for r in reqs), reqs
+
+
+def test_hidden_status_setting_is_read_from_the_assignment(monkeypatch, tmp_path):
+    """Check that SHOW_HIDDEN_STATUS in autograder/assignments/<A>/__init__.py reaches
+    assignment.json and the suite (default on; off when the assignment sets it False)."""
+    import importlib
+
+    from autograder.grading.suite import load_suite
+    from autograder.packaging.build import assignment_config
+
+    module = importlib.import_module("autograder.assignments.sawtooth")
+    monkeypatch.delattr(module, "SHOW_HIDDEN_STATUS", raising=False)
+    assert assignment_config("sawtooth")["show_hidden_status"] is True
+    monkeypatch.setattr(module, "SHOW_HIDDEN_STATUS", False, raising=False)
+    config = assignment_config("sawtooth")
+    assert config["show_hidden_status"] is False
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "assignment.json").write_text(json.dumps({"assignment": "sawtooth", "notebook": "sawtooth.ipynb",
+                                                          "questions": [], **config}))
+    assert load_suite(tmp_path).show_hidden_status is False

@@ -74,10 +74,12 @@ def test_committed_stub_is_up_to_date(dist_root, assignment):
 
 
 def test_build_is_reproducible(dist_root, tmp_path):
-    """Check that building twice gives the same autograder.zip bytes and the same notebook."""
+    """Check that building twice gives the same autograder.zip and handout zip bytes and the same
+    notebook."""
     first = dist_root("sawtooth")
     second = build("sawtooth", tmp_path)
     assert (first / "autograder.zip").read_bytes() == (second / "autograder.zip").read_bytes()
+    assert (first / "sawtooth-handout.zip").read_bytes() == (second / "sawtooth-handout.zip").read_bytes()
     assert (first / "student" / "sawtooth.ipynb").read_bytes() == (second / "student" / "sawtooth.ipynb").read_bytes()
 
 
