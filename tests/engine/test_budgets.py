@@ -101,7 +101,7 @@ def sawtooth_reference(dist_root):
 @pytest.fixture(scope="module")
 def idle_result(sawtooth_reference):
     result = grade_in_subprocess(*sawtooth_reference)
-    assert result["score"] == result["max_score"] == 12 and result["notes"] == [], result
+    assert result["score"] == result["max_score"] > 0 and result["notes"] == [], result
     return result
 
 
