@@ -219,7 +219,8 @@ class _Run:
         self.substituting = question if question.name in self.suite.substitutes else None
         self._attach(question)
         try:
-            self._substitute()
+            if self.sandbox.alive:   # else the first rung restarts the worker, then substitutes
+                self._substitute()
             result = climb(question, self._values_for, self._seed(question))
             if self.substituting is not None and self.sandbox.alive:
                 self.sandbox.restore()
