@@ -41,7 +41,7 @@ from autograder.checking.failures import CheckFailed, StudentTimeout, WorkerDied
 from autograder.sandbox.reference import run_reference, swap_in, swap_out
 from .budget import Account, Budget, Usage
 from .experiments import cells_to_skip
-from .imports import guarded, preload
+from .imports import PARSE_LOCK, guarded, preload
 from .sandbox import ForgedFrame, NoSandboxUser, OutOfMemory, Overrun, Sandbox, SandboxOptions, is_memory_error
 from .submission import Submission, load_submission
 from .suite import Case, Limits, Question, Suite
@@ -108,7 +108,8 @@ class _Run:
         self.restarts = 0
         self.peak_mb = 0.0
         self.noted: set = set()          # cells (and "notebook_s") already reported in notes
-        self.experiments = cells_to_skip(submission.cells, suite.experiments, suite.needed_names)
+        with PARSE_LOCK:
+            self.experiments = cells_to_skip(submission.cells, suite.experiments, suite.needed_names)
         self.substituting: Optional[Question] = None
         self.account: Optional[Account] = None
         self.student_code_ran = False    # from then on, never fall back to the grading user

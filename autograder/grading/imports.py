@@ -97,6 +97,10 @@ class ImportGuard:
 
 _GUARD = ImportGuard()
 _LOCK = threading.Lock()
+# CPython 3.11 corrupts its AST recursion counter when two threads parse at once ("AST constructor
+# recursion depth mismatch", fixed in 3.12): every parse in the grading process (batch grading runs
+# gradings in threads) takes this lock.
+PARSE_LOCK = threading.RLock()
 
 
 @contextmanager
@@ -170,6 +174,11 @@ def preload(suite: Suite) -> list:
     r"""Import the engine's modules, every module of ours the suite's test files name and,
     transitively, every module of ours that those name (third-party modules are left to be
     imported when used). Returns the roots to lock once student code is about to run."""
+    with PARSE_LOCK:
+        return _preload(suite)
+
+
+def _preload(suite: Suite) -> list:
     roots = own_roots(suite)
     todo = [name for question in suite.questions for name in question.imports]
     for package in ENGINE_PACKAGES:
