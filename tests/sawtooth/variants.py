@@ -202,21 +202,25 @@ def count_second_differences(ns):
 
 
 def count_fractions(ns):
-    """Exact rational slopes, in a Python loop."""
+    """Exact rational slopes of the float values, in a Python loop; consecutive slopes differ when
+    they differ by more than 1e-9 of the larger of the two (the contract's relative tolerance)."""
     def count(f, lo, hi, level):
         step = Fraction(1, 2 ** level)
         k = int((Fraction(hi) - Fraction(lo)) / step)
         xs = [Fraction(lo) + i * step for i in range(k + 1)]
         ys = [Fraction(float(v)) for v in f(np.array([float(v) for v in xs]))]
         slopes = [(ys[i + 1] - ys[i]) / step for i in range(k)]
-        return 1 + sum(1 for a, b in zip(slopes, slopes[1:]) if a != b)
+        tol = Fraction(1, 10 ** 9)
+        return 1 + sum(1 for a, b in zip(slopes, slopes[1:]) if abs(a - b) > tol * max(abs(a), abs(b)))
     return {"count_pieces": count}
 
 
 def count_groupby(ns):
+    """Groups runs of equal slopes after rounding them to 9 digits relative to the largest slope."""
     def count(f, lo, hi, level):
         x = np.linspace(lo, hi, int(round((hi - lo) * 2 ** level)) + 1)
-        slopes = np.round(np.diff(f(x)) / np.diff(x), 9)
+        slopes = np.diff(f(x)) / np.diff(x)
+        slopes = np.round(slopes / max(1.0, np.abs(slopes).max()), 9)
         return sum(1 for _ in itertools.groupby(slopes.tolist()))
     return {"count_pieces": count}
 
@@ -499,6 +503,8 @@ def deep_net_width_three(ns):
 def deep_net_reads_first_unit_only(ns):
     """Later layers feed on h1 alone (2 h1 and 4 h1 - 2) instead of t = h1 - h2."""
     def deep(n):
+        if n == 0:
+            return sequential([([[1.0]], [0.0])])
         maps = [([[2.0], [4.0]], [0.0, -2.0])] + [([[2.0, 0.0], [4.0, 0.0]], [0.0, -2.0])] * (n - 1)
         return sequential(maps + [([[1.0, -1.0]], [0.0])])
     return {"deep_sawtooth_net": deep}
@@ -512,6 +518,14 @@ def deep_net_output_sign(ns):
 
 
 # -- q5
+def deep_net_zero_is_tri(ns):
+    """No special case for n = 0: the first tri layer is always there, so deep_sawtooth_net(0) = tri."""
+    def deep(n):
+        maps = [([[2.0], [4.0]], [0.0, -2.0])] + [([[2.0, -2.0], [4.0, -4.0]], [0.0, -2.0])] * (n - 1)
+        return sequential(maps + [([[1.0, -1.0]], [0.0])])
+    return {"deep_sawtooth_net": deep}
+
+
 def shallow_width_off_by_one(ns):
     return {"min_shallow_width": lambda n: 2 ** n - 1}
 
@@ -573,6 +587,35 @@ def count_pieces_sign_changes(ns):
         x = np.arange(round(lo * 2 ** level), round(hi * 2 ** level) + 1) / 2.0 ** level
         signs = np.sign(np.diff(f(x)))
         return 1 + int(np.count_nonzero(np.diff(signs)))
+    return {"count_pieces": count}
+
+
+def count_pieces_exact_comparison(ns):
+    """Counts every change of the computed slope, round-off included (no tolerance)."""
+    def count(f, lo, hi, level):
+        x = np.arange(round(lo * 2 ** level), round(hi * 2 ** level) + 1) / 2.0 ** level
+        slopes = np.diff(f(x)) / np.diff(x)
+        return 1 + int(np.count_nonzero(np.diff(slopes)))
+    return {"count_pieces": count}
+
+
+def count_pieces_absolute_tolerance(ns):
+    """Compares slopes with an absolute tolerance of 1e-9 (fails for large slopes with round-off)."""
+    def count(f, lo, hi, level):
+        x = np.arange(round(lo * 2 ** level), round(hi * 2 ** level) + 1) / 2.0 ** level
+        slopes = np.diff(f(x)) / np.diff(x)
+        return 1 + int(np.count_nonzero(np.abs(np.diff(slopes)) > 1e-9))
+    return {"count_pieces": count}
+
+
+def count_pieces_even_grid_end(ns):
+    """Rounds the number of the last grid point down to an even one (a mutant of the reference's
+    grid: right whenever hi 2^level is even, as on [0, 1] at level >= 1)."""
+    def count(f, lo, hi, level):
+        x = np.arange(round(lo * 2 ** level), (round(hi * 2 ** level) | 1)) / 2.0 ** level
+        slopes = np.diff(f(x)) / np.diff(x)
+        scale = max(1.0, float(np.abs(slopes).max()))
+        return 1 + int(np.count_nonzero(np.abs(np.diff(slopes)) > 1e-9 * scale))
     return {"count_pieces": count}
 
 
@@ -805,6 +848,7 @@ MISTAKES = [
     ("sawtooth_q4", "width 2", deep_net_width_three),
     ("sawtooth_q4", "deep_sawtooth_net(2)(x)", deep_net_reads_first_unit_only),
     ("sawtooth_q4", "should be tri(x)", deep_net_output_sign),
+    ("sawtooth_q4", "deep_sawtooth_net(0) should have 0 hidden layers", deep_net_zero_is_tri),
     ("sawtooth_q5", "Count the units", shallow_width_off_by_one),
     ("sawtooth_q5", "min_shallow_width(0)", shallow_width_one_per_knot),
     ("sawtooth_q5", "fewest units", shallow_net_extra_unit),
@@ -815,6 +859,9 @@ MISTAKES = [
     ("sawtooth_q7", "single linear piece", count_pieces_breakpoints),
     ("sawtooth_q7", "change the slope", count_pieces_sign_changes),
     ("sawtooth_q7", "count_pieces(sawtooth", count_pieces_drops_last_interval),
+    ("sawtooth_q7", "not exactly", count_pieces_exact_comparison),
+    ("sawtooth_q7", "fixed absolute tolerance", count_pieces_absolute_tolerance),
+    ("sawtooth_q7", "odd numerators too", count_pieces_even_grid_end),
     ("sawtooth_q8", "knots 0.5, 1", sin_net_n_knots),
     ("sawtooth_q8", "knots 0.5, 1", sin_net_wrong_bias),
     ("sawtooth_q8", "knots 0.5, 1", sin_net_least_squares),

@@ -66,6 +66,9 @@ YAROTSKY_RTOL = 1.0 / 16
 # every call crosses the process boundary while grading, so not every size in between.
 SAWTOOTH_NS = (0, 1, 2, 3, 4, 5, 7, 9, 12)
 DEEP_NS = (1, 2, 3, 5, 8, 12)
+# deep_sawtooth_net's contract includes n = 0 (the identity, no hidden layer): checked after DEEP_NS,
+# so that a mistake in the hidden layers is reported on a net that has some.
+DEEP_EDGE = (0,)
 SHALLOW_NS = (0, 1, 2, 3, 5, 8)
 SQUARE_LEVELS = range(1, 6)          # m for the value checks of square_net (2^(-2m-2) >= 2^-12)
 PRODUCT_LEVELS = (1, 2, 3, 5)        # m for product_net, grid of level m + 2 (<= 129^2 points)
@@ -157,9 +160,9 @@ def sawtooth_theory_check(sawtooth) -> None:
 # -- sawtooth_q4: deep net -----------------------------------------------------------------------
 def deep_net_architecture(deep_sawtooth_net) -> None:
     """Check that deep_sawtooth_net(n) has n hidden layers, all of width 2, with a ReLU after each,
-    one input and one output (n = 1..8 of DEEP_NS)."""
+    one input and one output (n = 1..8 of DEEP_NS, then n = 0: a single Linear layer)."""
     f = student(deep_sawtooth_net, "deep_sawtooth_net")
-    for n in DEEP_NS[:-1]:
+    for n in DEEP_NS[:-1] + DEEP_EDGE:
         net = as_net(f(n), f"deep_sawtooth_net({n})")
         kinds = [layer.kind for layer in net.layers]
         expect(kinds == ["linear", "relu"] * n + ["linear"],
@@ -174,15 +177,17 @@ def deep_net_architecture(deep_sawtooth_net) -> None:
 
 def deep_net_exact(deep_sawtooth_net) -> None:
     """Check that deep_sawtooth_net(n) computes sawtooth(x, n) on [0, 1] at every k / 2^(n+2),
-    n in DEEP_NS (its layers evaluated in float64), and that the module's own forward agrees."""
+    n in DEEP_NS and n = 0 (its layers evaluated in float64), and that the module's own forward agrees."""
     f = student(deep_sawtooth_net, "deep_sawtooth_net")
-    for n in DEEP_NS:
+    for n in DEEP_NS + DEEP_EDGE:
         net = as_net(f(n), f"deep_sawtooth_net({n})")
         x = dyadic_grid(n + 2, 0.0, 1.0)
+        hint = ("each hidden layer computes (relu(2t), relu(4t - 2)) of the previous tri value "
+                "t = h1 - h2: the weights of layer k >= 2 are [[2, -2], [4, -4]], bias [0, -2].")
+        if n == 0:
+            hint = "no composition at all: deep_sawtooth_net(0) is the identity x = sawtooth(x, 0), weight 1, bias 0."
         expect_close(forward(net, x[:, None])[:, 0], theory.sawtooth(x, n), NET_ATOL,
-                     f"deep_sawtooth_net({n})(x)", x,
-                     hint="each hidden layer computes (relu(2t), relu(4t - 2)) of the previous tri value "
-                          "t = h1 - h2: the weights of layer k >= 2 are [[2, -2], [4, -4]], bias [0, -2].")
+                     f"deep_sawtooth_net({n})(x)", x, hint=hint)
     net = as_net(f(3), "deep_sawtooth_net(3)")
     x = dyadic_grid(5, 0.0, 1.0)
     out = as_array(student(net.handle, "deep_sawtooth_net(3)")(TensorArg(x[:, None], torch_dtype(net))),
@@ -246,8 +251,10 @@ def random_piecewise_linear(rng: np.random.Generator, level: int, lo: float, hi:
 
 
 def count_pieces_sawtooth(count_pieces) -> None:
-    """Check count_pieces(sawtooth(., n), 0, 1, level) = 2^n for n in DEEP_NS and level n and n + 3
-    (sawtooth given as an exact piecewise-linear function, not the student's own)."""
+    """Check count_pieces(sawtooth(., n), 0, 1, level) = 2^n for n in DEEP_NS and level n and n + 3;
+    then count_pieces(sawtooth(., n), lo, hi, n) = (hi - lo) 2^n on [2^-n, 1 - 2^-n], n >= 2, whose
+    ends are odd multiples of 2^-n and kinks (so the first and the last grid interval are pieces of
+    their own). The sawtooth is given as an exact piecewise-linear function, not the student's own."""
     f = student(count_pieces, "count_pieces")
     for n in DEEP_NS:
         for level in (n, n + 3):
@@ -257,14 +264,62 @@ def count_pieces_sawtooth(count_pieces) -> None:
                    "Evaluate f only on the dyadic grid lo + k 2**-level and count changes of slope between "
                    "consecutive intervals, plus one. On other points (np.linspace) an interval that straddles a "
                    "breakpoint gets an in-between slope (extra pieces) and pieces narrower than the spacing vanish.")
+    for n in DEEP_NS[1:]:
+        lo, hi = 2.0 ** -n, 1.0 - 2.0 ** -n
+        want = round((hi - lo) * 2 ** n)      # each [k, k + 1] / 2^n is one piece of sawtooth(., n)
+        got = f(theory.sawtooth_knots(n), lo, hi, n)
+        expect(got == want,
+               f"count_pieces(sawtooth(., {n}), {lo!r}, {hi!r}, level={n}) should be {want}: each interval "
+               f"[k, k + 1] / 2**{n} is one piece; got {got!r}. The grid runs from lo to hi, both included: "
+               f"lo + k 2**-level for k = 0 .. (hi - lo) 2**level (here {round(lo * 2 ** n)} .. "
+               f"{round(hi * 2 ** n)} over 2**{n}, odd numerators too).")
+
+
+def rounded_piecewise_linear(rng: np.random.Generator, level: int, lo: float, hi: float,
+                             unit: float) -> tuple:
+    r"""A random continuous piecewise-linear function whose values carry float64 round-off, and its
+    number of pieces on [lo, hi] (known by construction).
+
+    Slopes are p_i * unit with integers 1 <= |p_i| <= 8 (repeated half of the time: collinear knots),
+    always changing at the first and the last interior knot; the value at knot j is
+    (sum_{i<j} p_i 2^-level) * unit, an exact dyadic times ``unit``, rounded once. So computed slopes
+    (v_{j+1} - v_j) 2^level are off by at most eps (hi - lo) 2^level + eps relative to the largest
+    slope (< 1.2e-13 for hi - lo <= 2.05, level <= 8), while a real change of slope is >= 1/8 of it.
+
+    Returns:
+        (PiecewiseLinear with a knot at every grid point, number of pieces).
+    """
+    scale = 2.0 ** level
+    intervals = round((hi - lo) * scale)
+    p = np.empty(intervals, dtype=np.int64)
+    for i in range(intervals):
+        keep = 0 < i < intervals - 1 and i != 1 and rng.random() < 0.5
+        p[i] = p[i - 1] if keep else 0
+        while p[i] == 0 or (i in (1, intervals - 1) and p[i] == p[i - 1]):
+            p[i] = int(rng.integers(1, 9)) * (1 if rng.random() < 0.5 else -1)
+    numerators = np.concatenate([[0], np.cumsum(p)])
+    knots = np.arange(round(lo * scale), round(hi * scale) + 1) / scale
+    return PiecewiseLinear(knots, (numerators / scale) * unit), 1 + int(np.count_nonzero(np.diff(p)))
 
 
 COUNT_PIECES_TRIALS = 15
+# (level, lo, hi, unit): functions with float64 round-off (see rounded_piecewise_linear), on intervals
+# whose ends are odd multiples of 2^-level. A correct count (relative tolerance 1e-9, to the largest
+# slope or to either neighbour) sees slope changes of round-off < 2.3e-13 relative to the largest
+# slope (< 1.9e-12 to the smaller neighbour) and real changes >= 1/8 of it: false-fail odds 0. The
+# slopes of the second case reach 2.7e6: their round-off (3e-8 absolute, measured) exceeds an
+# absolute tolerance of 1e-9; exact comparison fails all three cases.
+ROUND_OFF_CASES = ((4, -0.5 - 2.0 ** -4, 1.0 + 2.0 ** -4, 1.0 / 3.0),
+                   (8, -2.0 ** -8, 2.0 + 2.0 ** -8, 1e6 / 3.0),
+                   (5, 2.0 ** -5, 1.5 - 2.0 ** -5, 0.1))
+ROUND_OFF_SEED = 20261125
 
 
 def count_pieces_random(count_pieces) -> None:
     """Check count_pieces on 15 random piecewise-linear functions with dyadic knots (some collinear,
-    which are not breakpoints) against the count of slope changes known by construction."""
+    which are not breakpoints) against the count of slope changes known by construction; then on
+    the functions of ROUND_OFF_CASES, whose computed slopes differ by float round-off inside a piece
+    (the contract's relative tolerance of 1e-9 forgives it; exact or absolute comparison does not)."""
     f = student(count_pieces, "count_pieces")
     rng = np.random.default_rng(20261123)
     for trial in range(COUNT_PIECES_TRIALS):
@@ -277,6 +332,16 @@ def count_pieces_random(count_pieces) -> None:
                f"count_pieces(f, {lo}, {hi}, level={level}) should be {want} for a test function with "
                f"{len(g.knots) - 2} interior grid knots of which {want - 1} change the slope; got {got!r}. "
                "A knot where the slope stays the same is not a breakpoint; compare consecutive slopes.")
+    rng = np.random.default_rng(ROUND_OFF_SEED)
+    for level, lo, hi, unit in ROUND_OFF_CASES:
+        g, want = rounded_piecewise_linear(rng, level, lo, hi, unit)
+        got = f(g, lo, hi, level)
+        expect(got == want,
+               f"count_pieces(f, {lo!r}, {hi!r}, level={level}) should be {want} for a test function whose slopes "
+               f"are multiples of {unit:.6g} (values rounded to float64, so slopes inside one piece differ by "
+               f"round-off, about 1e-14 of the largest slope); got {got!r}. Compare slopes with the relative "
+               "tolerance of the contract (1e-9 times the size of the slopes), not exactly and not with a fixed "
+               "absolute tolerance; the grid runs from lo to hi, both included.")
 
 
 # -- sawtooth_q8: sin with one hidden layer -----------------------------------------------------
