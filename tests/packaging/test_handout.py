@@ -183,7 +183,7 @@ def test_handout_readme_and_requirements(dist_root):
     student = dist_root("init") / "student"
     readme = (student / "README.md").read_text()
     for needle in ("https://download.pytorch.org/whl/cpu", "**Colab.**", "**JupyterHub.**", "jupyter lab init.ipynb",
-                   'grader.check("init_qN")', "init-handout.zip", "**init (written)**", "init_q2, init_q9",
+                   'grader.check("init_qN")', "init-handout.zip", "**init (written)**", "init_q2, init_q11",
                    "init_written.html"):
         assert needle in readme, needle
     assert (student / "requirements.txt").read_text() == handout.REQUIREMENTS_TEMPLATE.read_text()
@@ -199,5 +199,14 @@ def test_student_notebook_ends_with_the_submission_section(dist_root, assignment
     assert markdown.startswith("## Submission") and f"**{assignment}**" in markdown
     assert code.startswith(handout.SUBMISSION_MARKER) and f'export_submission(grader, "{assignment}")' in code
     written = handout.written_questions(master_path(assignment))
-    assert bool(written) == (f"**{assignment} (written)**" in markdown) == (assignment == "init")
+    assert written and f"**{assignment} (written)**" in markdown and all(q in markdown for q in written)
     assert not any("grader.export(" in "".join(c["source"]) for c in cells)   # otter's own export cell is off
+
+
+def test_submission_instructions_name_the_written_assignment_only_where_there_are_written_questions():
+    """Check both sides of the rule on the texts themselves (every assignment has written
+    questions today, so a built notebook cannot show the other side)."""
+    with_written, _ = handout.submission_texts("demo", ["demo_q2"])
+    without, _ = handout.submission_texts("demo", [])
+    assert "**demo (written)**" in with_written and "demo_written.html" in with_written
+    assert "(written)" not in without and "_written" not in without
