@@ -98,6 +98,7 @@ MISTAKES = [
     ("backprop_q5", "right order", "norms_output_first",
      [("for layer in net if isinstance(layer, nn.Linear)]", "for layer in net if isinstance(layer, nn.Linear)][::-1]")]),
     ("backprop_q5", "kaiming_normal_", "he_ignored", [('        if init == "he":', '        if init == "He":')]),
+    ("backprop_q5", "kaiming_normal_", "init_compared_by_identity", [('        if init == "he":', '        if init is "he":')]),
     ("backprop_q5", "Sigmoid net", "activation_ignored",
      [('make_activation = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]', "make_activation = nn.ReLU")]),
     ("backprop_q5", "std sqrt(2/fan_in)", "he_std_instead_of_variance",

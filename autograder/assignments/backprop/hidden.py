@@ -29,7 +29,7 @@ from autograder.checking import (
 )
 from autograder.assignments.backprop import adam, bumps, oracle
 from autograder.assignments.backprop.public import (
-    J_KEYS, LAB, LOSS_RTOL, as_number, autoencoder_parts, expect_encoder, expect_encoder_kept, reconstruction_mse,
+    J_KEYS, LAB, LOSS_RTOL, as_number, as_sent, autoencoder_parts, expect_encoder, expect_encoder_kept, reconstruction_mse,
     run_value_program, same_layer, small_encoder,
 )
 from shared.backprop_lab import digits_arrays
@@ -452,7 +452,7 @@ def _slopes(gradient_norms_by_layer, activation: str, init: str) -> tuple:
     slopes, means, first = [], [], None
     for seed in GRADIENT_SEEDS:
         call = f"gradient_norms_by_layer({DEPTH}, {WIDTH}, {activation!r}, {init!r}, {seed})"
-        got = f(DEPTH, WIDTH, activation, init, seed)
+        got = f(DEPTH, WIDTH, as_sent(activation), as_sent(init), seed)
         expect(isinstance(got, (list, tuple)) and len(got) == DEPTH,
                f"{call} should return a list of {DEPTH} norms (one per layer); got {got!r:.100}.")
         norms = np.array([as_number(v, f"{call}[{i}]") for i, v in enumerate(got)])
@@ -537,7 +537,7 @@ def gradient_norms_match_law(gradient_norms_by_layer) -> None:
     logs = []
     for seed in GRADIENT_SEEDS:
         call = f"gradient_norms_by_layer({LEVEL_DEPTH}, {WIDTH}, 'sigmoid', 'default', {seed})"
-        got = f(LEVEL_DEPTH, WIDTH, "sigmoid", "default", seed)
+        got = f(LEVEL_DEPTH, WIDTH, as_sent("sigmoid"), as_sent("default"), seed)
         expect(isinstance(got, (list, tuple)) and len(got) == LEVEL_DEPTH,
                f"{call} should return a list of {LEVEL_DEPTH} norms (one per layer); got {got!r:.100}.")
         norms = np.array([as_number(v, f"{call}[{i}]") for i, v in enumerate(got)])
