@@ -151,7 +151,9 @@ def run_value_program(Value, inputs, program, backward: bool = True, hint: str =
     expect(isinstance(result, dict) and "ok" in result,
            f"shared.backprop_lab.run_program returned {describe(result)} (was shared/ modified?)")
     if not result["ok"]:
-        raise CheckFailed(f"Building a graph with your Value class failed: {result['error']}" + hint)
+        error = str(result["error"])
+        raise CheckFailed(f"Building a graph with your Value class failed: {error}"
+                          + ("" if not hint or error.endswith(".") else ".") + hint)
     return result
 
 
