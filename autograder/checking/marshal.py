@@ -102,9 +102,9 @@ def _build_sequential(spec: NetSpec) -> Any:
     for layer in spec.layers:
         if layer.kind == "linear":
             out_f, in_f = layer.weight.shape
-            lin = nn.Linear(in_f, out_f, bias=layer.bias is not None)
             dtype = getattr(torch, (layer.dtype or "torch.float32").replace("torch.", ""))
-            lin = lin.to(dtype)
+            # no default initialisation: the parameters are overwritten right away
+            lin = torch.nn.utils.skip_init(nn.Linear, in_f, out_f, bias=layer.bias is not None, dtype=dtype)
             with torch.no_grad():
                 lin.weight.copy_(torch.as_tensor(layer.weight, dtype=dtype))
                 if layer.bias is not None:

@@ -16,10 +16,11 @@ from .failures import CheckFailed, expect
 from .values import NetSpec, describe
 
 
-def as_net(value: Any, what: str) -> NetSpec:
-    """Fail unless the student returned a torch module."""
+def as_net(value: Any, what: str, expected: str = "a torch.nn.Sequential") -> NetSpec:
+    """Fail unless the student returned a torch module; ``expected`` names what ``what`` should return
+    in the message (e.g. "the nn.Linear it was given" for an in-place initialiser)."""
     if not isinstance(value, NetSpec):
-        raise CheckFailed(f"{what} should return a torch.nn.Sequential, but returned {describe(value)}")
+        raise CheckFailed(f"{what} should return {expected}, but returned {describe(value)}")
     return value
 
 

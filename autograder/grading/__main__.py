@@ -7,21 +7,65 @@ r"""Grading CLI.
 
 ``grade`` uses the autograder folder that ``make dist`` wrote (``dist/<assignment>/autograder``,
 the unzipped content of autograder.zip), so a TA grades exactly as Gradescope would. A folder
-gives grades.csv, grades.json (full reports) and report.html (see :mod:`.batch`).
+gives grades.csv, grades.json (full reports) and report.html (see :mod:`.batch`). As root it
+closes ``dist/<assignment>/autograder/private`` and the zip to other users and grades from a
+private copy of the autograder folder laid out as on Gradescope (``private/`` mode 700), so the
+sandboxed student code cannot read the hidden tests; with ``--jobs N`` every concurrent job's
+worker runs as a sandbox uid of its own.
 ``gradescope`` is what ``run_autograder`` calls.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from . import batch
 from .engine import Report, grade
+from .gradescope import seal
+from .identity import POOL
 from .results import gradescope_results, table, write_json
 from .sandbox import SandboxOptions, default_sandbox_user
 from .suite import Suite, load_suite
+
+
+@contextmanager
+def grading_copy(source: Path) -> Iterator[Path]:
+    """As root: a private copy of the autograder folder, sealed (see :func:`.gradescope.seal`) and
+    removed at the end; otherwise ``source`` itself (the worker runs as us anyway)."""
+    if os.geteuid() != 0:
+        yield source
+        return
+    root = Path(tempfile.mkdtemp(prefix="gd-grade-"))
+    try:
+        copy = root / "autograder"
+        for part in ("private", "public"):
+            shutil.copytree(source / part, copy / part, symlinks=True)
+        seal(copy, root)
+        yield copy
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def protect_dist(source: Path) -> None:
+    """As root: what ``make dist`` wrote with the hidden tests (``private/`` and
+    ``autograder.zip``) closed to every other user, and a warning when the course checkout
+    (solutions) is readable by them."""
+    if os.geteuid() != 0:
+        return
+    os.chmod(source / "private", 0o700)
+    for archive in source.parent.glob("*.zip"):
+        os.chmod(archive, 0o600)
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "solutions").exists() and checkout.stat().st_mode & 0o005 == 0o005:
+        print(f"warning: {checkout} (solutions, hidden checks) is readable by other users, so the sandboxed "
+              f"notebook could read it too; make it private (chmod 700 {checkout}) before grading untrusted "
+              "submissions", file=sys.stderr)
 
 
 def grade_one(source: Path, submission: Path, suite: Optional[Suite] = None) -> Report:
@@ -36,6 +80,11 @@ def _batch(source: Path, suite: Suite, folder: Path, out: Path, jobs: int, quest
     if question and not out.exists():
         print(f"{out} does not exist: grade the whole folder first (without Q=)", file=sys.stderr)
         return 2
+    user = default_sandbox_user()
+    if user not in (None, POOL) and jobs > 1:
+        print(f"GD_SANDBOX_USER={user}: one account for all workers, so grading one at a time "
+              "(unset it to give each job a sandbox uid of its own)", file=sys.stderr)
+        jobs = 1
     label = f"grading {suite.assignment}" + (f" ({question} only)" if question else "")
     reports = batch.grade_all(items, lambda item: grade_one(source, item, graded), jobs,
                               graded.max_score, label)
@@ -76,6 +125,12 @@ def main(argv: list = None) -> int:
     if not (source / "private" / "assignment.json").exists():
         print(f"no autograder at {source}: run `make dist` first", file=sys.stderr)
         return 2
+    protect_dist(source)
+    with grading_copy(source) as copy:
+        return _grade(args, copy)
+
+
+def _grade(args: argparse.Namespace, source: Path) -> int:
     suite = load_suite(source / "private")
     try:
         graded = batch.only_question(suite, args.question)

@@ -5,13 +5,21 @@ ladder stops at the first failing rung (the most basic error is the one reported
 on a wrong answer, on an exception, NaN, wrong type or shape in the student's result, or when the
 question's time runs out; none of these affects another question.
 
-Robustness of the notebook run:
+Robustness of the notebook run (budgets count CPU seconds of the worker's process tree, with a
+cap on the time code spends sleeping or blocked, see :mod:`.budget`):
 
-* each cell is interrupted after ``limits.cell_s``; an error or a timeout in a cell is reported
-  and grading continues with the next cell;
-* a cell that kills or hangs the worker beyond the hard bound is skipped: the worker restarts and
-  replays the notebook without it (at most ``limits.max_restarts`` times);
-* ``limits.notebook_s`` bounds the whole notebook run; later cells are skipped.
+* each cell is interrupted after ``limits.cell_s`` CPU seconds; an error or a timeout in a cell is
+  reported and grading continues with the next cell;
+* a cell that kills or hangs the worker beyond the hard bound, uses more than ``limits.worker_mb``
+  of memory, or writes to the grader's channel is skipped: the worker restarts and replays the
+  notebook without it (at most ``limits.max_restarts`` times);
+* ``limits.notebook_s`` CPU seconds bound the whole notebook run; later cells are skipped;
+* ``limits.total_wall_s`` bounds the whole grading in wall-clock time, so a result is always
+  written before Gradescope's own limit.
+
+Security: the checks are imported before the first student cell runs, and afterwards the grading
+process imports nothing from its own folders (:mod:`.imports`); once any student code has run,
+the worker is never started as the grading user again (a start failure then costs the question).
 
 Determinism: every rung starts by seeding the student side with a seed derived from the
 assignment, question and rung names (``rung_seed``), so re-grading gives the same score.
@@ -31,10 +39,12 @@ from typing import Callable, Optional
 
 from autograder.checking.failures import CheckFailed, StudentTimeout, WorkerDied
 from autograder.sandbox.reference import run_reference, swap_in, swap_out
+from .budget import Account, Budget, Usage
 from .experiments import cells_to_skip
-from .sandbox import Sandbox, SandboxOptions
+from .imports import PARSE_LOCK, guarded, preload
+from .sandbox import ForgedFrame, NoSandboxUser, OutOfMemory, Overrun, Sandbox, SandboxOptions, is_memory_error
 from .submission import Submission, load_submission
-from .suite import Case, Question, Suite
+from .suite import Case, Limits, Question, Suite
 
 
 @dataclass
@@ -98,8 +108,19 @@ class _Run:
         self.restarts = 0
         self.peak_mb = 0.0
         self.noted: set = set()          # cells (and "notebook_s") already reported in notes
-        self.experiments = cells_to_skip(submission.cells, suite.experiments, suite.needed_names)
+        with PARSE_LOCK:
+            self.experiments = cells_to_skip(submission.cells, suite.experiments, suite.needed_names)
         self.substituting: Optional[Question] = None
+        self.account: Optional[Account] = None
+        self.student_code_ran = False    # from then on, never fall back to the grading user
+        self.deadline = time.monotonic() + self.limits.total_wall_s
+
+    def wall_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def budget(self, cpu_s: float) -> Budget:
+        """``cpu_s`` CPU seconds, the matching cap on waiting, and the grading's deadline."""
+        return Budget(cpu_s, self.limits.wait_cap(cpu_s), self.deadline)
 
     # -- notebook --------------------------------------------------------------------------------
     def boot(self) -> None:
@@ -116,18 +137,27 @@ class _Run:
                 raise WorkerDied("Grading stopped: the notebook killed or hung the grader too many times.")
 
     def _start_sandbox(self) -> Sandbox:
-        """Start a worker; if it cannot start as the sandbox user, run it as ourselves (noted)."""
-        sandbox = Sandbox(self.options)
+        """Start a worker. Only the very first start, before any student code ran, may fall back to
+        the grading user (noted) when the sandbox user cannot run Python here."""
+        sandbox = Sandbox(self.options, self.limits)
         try:
             return sandbox.start()
+        except NoSandboxUser as exc:
+            sandbox.close()
+            raise WorkerDied(f"The grader could not start the process that runs notebooks: {exc}.") from None
         except (WorkerDied, StudentTimeout, OSError):
             sandbox.close()
-            if not self.options.user:
+            if not self.options.user or self.student_code_ran:
                 raise WorkerDied("The grader could not start the process that runs notebooks.") from None
-            self.notes.append(f"The sandbox user {self.options.user!r} could not run Python here; "
-                              "the notebook ran as the grading user.")
-            self.options = SandboxOptions(self.options.lib_path, None, self.options.threads)
-            return Sandbox(self.options).start()
+            self.notes.append(f"The sandbox user could not run Python here; the notebook ran as the grading "
+                              "user, with its rights (grade untrusted submissions where it can start).")
+            self.options = SandboxOptions(self.options.lib_path, None, self.options.threads, self.options.cgroups)
+            sandbox = Sandbox(self.options, self.limits)
+            try:
+                return sandbox.start()
+            except (WorkerDied, StudentTimeout, OSError):
+                sandbox.close()
+                raise WorkerDied("The grader could not start the process that runs notebooks.") from None
 
     def close(self) -> None:
         if self.sandbox is not None:
@@ -145,42 +175,70 @@ class _Run:
         return label[:1].upper() + label[1:]
 
     def _run_cells(self) -> Optional[int]:
-        started = time.monotonic()
+        """Run the cells; returns the index of a cell to skip and replay without, or None."""
+        limits = self.limits
+        notebook = Account(self.budget(limits.notebook_s), "the notebook")
         for index, source in enumerate(self.submission.cells):
             if index in self.skip or index in self.experiments or not source.strip():
                 continue
-            left = self.limits.notebook_s - (time.monotonic() - started)
-            if left <= 0:
-                self._note_once("notebook_s", f"The notebook ran longer than {self.limits.notebook_s:.0f} s "
-                                              f"in all: {self.submission.label(index)} and later cells were not run.")
+            left = notebook.left()
+            if left.spent:
+                what = (f"{limits.notebook_s:g} s of CPU time" if left.cpu_s <= 0 else
+                        f"{notebook.budget.wait_s:g} s of waiting (sleeping, blocked)" if left.wait_s <= 0 else
+                        f"{limits.total_wall_s:g} s of wall-clock time (the limit of the whole grading)")
+                self._note_once("notebook_s", f"The notebook used more than {what} in all: "
+                                              f"{self.submission.label(index)} and later cells were not run.")
                 return None
-            bound = min(self.limits.cell_s, left)
+            budget = self.budget(limits.cell_s) & left
+            self.sandbox.activity = ("cell", index)
+            self.student_code_ran = True
             try:
-                reply = self.sandbox.exec_cell(source, bound)
+                reply = self.sandbox.exec_cell(source, budget)
+            except ForgedFrame as exc:
+                culprit = exc.culprit[1] if isinstance(exc.culprit, tuple) and exc.culprit[0] == "cell" else index
+                self.notes.append(f"{self._cell(culprit)} wrote to the grader's private channel; it was "
+                                  "skipped and the notebook re-run without it.")
+                return culprit
             except (WorkerDied, StudentTimeout) as exc:
-                what = "did not stop when interrupted" if isinstance(exc, StudentTimeout) else "killed the process running the notebook"
-                self.notes.append(f"{self._cell(index)} {what}; it was skipped and the notebook re-run without it.")
+                notebook.charge(self.sandbox.last_usage)
+                self.notes.append(f"{self._cell(index)} {_fatal_cell(exc, limits)}; it was skipped and the "
+                                  "notebook re-run without it.")
                 return index
+            finally:
+                self.sandbox.activity = None
+            notebook.charge(self.sandbox.last_usage)
             if not reply.get("ok"):
-                if reply.get("timed_out"):
-                    self._note_once(index, f"{self._cell(index)} ran longer than {bound:.0f} s and was interrupted.")
-                else:
-                    self._note_once(index, f"{self._cell(index)} raised {reply.get('error', 'an error')}")
+                self._note_once(index, f"{self._cell(index)} {_cell_problem(reply, self.sandbox, limits)}")
         return None
 
     # -- questions -------------------------------------------------------------------------------
     def grade_question(self, question: Question) -> QuestionResult:
-        self.sandbox.deadline = time.monotonic() + self.limits.question_s
+        if self.wall_left() <= 0:
+            return _zero(question, f"Grading stopped: the whole run took more than {self.limits.total_wall_s:g} s "
+                                   "of wall-clock time, so this question was not graded.")
+        self.account = Account(self.budget(self.limits.question_s), f"the checks of {question.name}")
         self.substituting = question if question.name in self.suite.substitutes else None
+        self._attach(question)
         try:
-            self._substitute()
-            return climb(question, self._values_for, self._seed(question))
-        finally:
-            if self.substituting is not None and self.sandbox is not None and self.sandbox.alive:
+            if self.sandbox.alive:   # else the first rung restarts the worker, then substitutes
+                self._substitute()
+            result = climb(question, self._values_for, self._seed(question))
+            if self.substituting is not None and self.sandbox.alive:
                 self.sandbox.restore()
+            if self.sandbox.alive:
+                self.sandbox.sync()   # a frame the student's code forged shows here, blamed on this question
+        except CheckFailed as exc:
+            result = _zero(question, str(exc))
+        finally:
             self.substituting = None
+            self.account = None
             if self.sandbox is not None:
-                self.sandbox.deadline = None
+                self.sandbox.account = self.sandbox.activity = None
+        return result
+
+    def _attach(self, question: Question) -> None:
+        self.sandbox.account = self.account
+        self.sandbox.activity = ("question", question.name)
 
     def _substitute(self) -> None:
         """Swap our reference helpers in for the question being graded (after every boot)."""
@@ -195,14 +253,44 @@ class _Run:
 
     def _values_for(self, case: Case) -> dict:
         if not self.sandbox.alive:
+            question = self.sandbox.activity
             self.boot()
-            self.sandbox.deadline = time.monotonic() + self.limits.question_s
+            self.sandbox.account = self.account
+            self.sandbox.activity = question
             self._substitute()
         self.sandbox.forget()  # handles are per rung: free what earlier rungs received
         return self.sandbox.resolve(case.params)
 
     def _seed(self, question: Question) -> Callable[[Case], None]:
         return lambda case: self.sandbox.seed(rung_seed(self.suite.assignment, question.name, case.name))
+
+
+def _fatal_cell(exc: Exception, limits: Limits) -> str:
+    """Why a cell had to be skipped (after the worker was killed or died)."""
+    if isinstance(exc, OutOfMemory):
+        return f"used more than {limits.worker_mb:.0f} MB of memory"
+    if isinstance(exc, Overrun):
+        return f"did not stop when interrupted (after {exc.usage.describe()})"
+    if isinstance(exc, StudentTimeout):
+        return "did not stop when interrupted"
+    return "killed the process running the notebook"
+
+
+def _cell_problem(reply: dict, sandbox: Sandbox, limits: Limits) -> str:
+    """What went wrong in a cell that still answered: interrupted, out of memory, or an error."""
+    usage: Usage = sandbox.last_usage
+    if reply.get("timed_out"):
+        if usage.stopped_by == "wait":
+            return (f"was interrupted: it waited (slept or blocked) for {usage.waited_s:.1f} s while using "
+                    f"{usage.describe()}; a cell may wait at most {usage.budget.wait_s:.0f} s.")
+        if usage.stopped_by == "deadline":
+            return f"was interrupted: grading reached its overall time limit of {limits.total_wall_s:g} s."
+        return (f"was interrupted after {usage.describe()}: a cell may use {usage.budget.cpu_s:g} s of CPU time"
+                f" (the notebook {limits.notebook_s:g} s in all).")
+    error = str(reply.get("error", "an error"))
+    if sandbox.memory_cap == "rlimit" and is_memory_error(str(reply.get("error_type", "")), error):
+        return f"used more than {limits.worker_mb:.0f} MB of memory ({error[:200]})."
+    return f"raised {error}"
 
 
 def climb(question: Question, values_for: Callable[[Case], dict], seed: Callable[[Case], None]) -> QuestionResult:
@@ -266,14 +354,16 @@ def grade(suite: Suite, submission_path: Path, options: SandboxOptions) -> Repor
         report.seconds = time.monotonic() - started
         return report
     run = _Run(suite, submission, options)
-    try:
-        run.boot()
-        for question in suite.questions:  # a worker lost during a question costs that question only
-            report.questions.append(run.grade_question(question))
-    except WorkerDied as exc:  # the notebook itself could not be run (too many restarts)
-        report.questions += [_zero(q, str(exc)) for q in suite.questions[len(report.questions):]]
-    finally:
-        run.close()
+    with guarded() as imports:
+        imports.lock(preload(suite))     # every check is loaded before any student code runs
+        try:
+            run.boot()
+            for question in suite.questions:  # a worker lost during a question costs that question only
+                report.questions.append(run.grade_question(question))
+        except WorkerDied as exc:  # the notebook itself could not be run (too many restarts)
+            report.questions += [_zero(q, str(exc)) for q in suite.questions[len(report.questions):]]
+        finally:
+            run.close()
     report.worker_peak_mb = run.peak_mb
     report.notes = run.notes + report.notes
     report.seconds = time.monotonic() - started

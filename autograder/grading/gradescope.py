@@ -42,14 +42,18 @@ def _protect(path: Path) -> None:
         os.chmod(path, 0o700)
 
 
-def _open_for_sandbox(root: Path) -> None:
-    """As root, let the sandbox user traverse to the public library (and nothing else)."""
+def seal(source: Path, *parents: Path) -> None:
+    """As root, lay out an autograder folder for the sandbox: ``private/`` (engine, checks, hidden
+    tests) mode 700, ``public/`` readable, and ``source`` and ``parents`` traversable (711: the
+    sandbox can reach public/ but not list what lies beside it)."""
     if os.geteuid() != 0:
         return
-    for folder in (root, root / "source"):
-        os.chmod(folder, 0o755)
-    for path in [root / "source" / "public", *(root / "source" / "public").rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    for folder in (*parents, source):
+        os.chmod(folder, 0o711)
+    for path in [source / "public", *(source / "public").rglob("*")]:
+        if not path.is_symlink():
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    _protect(source / "private")
 
 
 def run(root: Path) -> int:
@@ -58,8 +62,7 @@ def run(root: Path) -> int:
     (root / "results").mkdir(parents=True, exist_ok=True)
     try:
         private, public = root / "source" / "private", root / "source" / "public"
-        _open_for_sandbox(root)
-        _protect(private)
+        seal(root / "source", root)
         _protect(root / "results")
         suite = load_suite(private)
         options = SandboxOptions(lib_path=str(public.resolve()), user=default_sandbox_user())

@@ -6,10 +6,14 @@ decorated with ``otter.test_files.test_case``. We read them with a stand-in for 
 the question's *ladder* (public structural rungs first, hidden theory rungs after).
 
 ``assignment.json`` (written by the packager) gives the question order of the master notebook and
-the time bounds.
+the limits (``LIMITS`` in ``autograder/assignments/<a>/__init__.py``).
+
+Every module a test file imports (at the top or inside a test function) is listed in
+``Question.imports``: the grading engine imports them all before the first student cell runs.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import json
@@ -36,16 +40,34 @@ class Question:
     name: str
     points: float
     cases: list
+    imports: list = field(default_factory=list)   # modules the test file imports, anywhere in it
 
 
 @dataclass
 class Limits:
-    """Time bounds in seconds (see README: what a hanging cell or question costs)."""
+    r"""What student code may use (see README: what a hanging cell or question costs).
 
-    cell_s: float = 60.0          # one notebook cell, then it is interrupted
-    notebook_s: float = 300.0     # all cells together; later cells are skipped
-    question_s: float = 30.0      # all checks of one question
+    Time budgets count CPU seconds of the worker's whole process tree (the student's code and
+    every process it starts), so they mean the same on an idle and on a loaded machine. Code that
+    sleeps or blocks uses no CPU: the time it spends waiting (neither running nor waiting for a
+    CPU, see :mod:`autograder.grading.budget`) is capped at ``wait_factor * budget +
+    wait_slack_s``. The whole grading ends after ``total_wall_s`` of wall-clock time, so a result
+    is written before Gradescope's own limit (600 s by default).
+    """
+
+    cell_s: float = 60.0          # CPU s of one notebook cell, then it is interrupted
+    notebook_s: float = 300.0     # CPU s of all cells together; later cells are skipped
+    question_s: float = 30.0      # CPU s of all checks of one question (student side)
     max_restarts: int = 3         # worker restarts after crashes/hangs before grading gives up
+    wait_factor: float = 2.0      # waiting cap = wait_factor * CPU budget + wait_slack_s
+    wait_slack_s: float = 10.0
+    total_wall_s: float = 480.0   # wall-clock bound of the whole grading
+    worker_mb: float = 640.0      # memory of the worker's process tree (the grader needs ~100 MB
+                                  # more inside Gradescope's 768 MB)
+
+    def wait_cap(self, cpu_s: float) -> float:
+        """Seconds of waiting (sleeping, blocking) allowed to code with a budget of ``cpu_s``."""
+        return self.wait_factor * cpu_s + self.wait_slack_s
 
 
 @dataclass(frozen=True)
@@ -67,6 +89,7 @@ class Suite:
     experiments: frozenset = frozenset()      # source hashes of the given experiment cells
     substitutes: dict = field(default_factory=dict)   # question name -> Substitution
     show_hidden_status: bool = True   # each question's hidden pass/fail visible at submission time
+    source: Optional[Path] = None     # the folder the suite was read from (private/ of the zip)
 
     @property
     def needed_names(self) -> set:
@@ -98,11 +121,33 @@ def _shim_import(name: str, globals: Any = None, locals: Any = None, fromlist: A
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
+def imported_modules(tree: ast.AST, package: Optional[str] = None) -> list:
+    """Dotted names a module's code imports, anywhere in it (functions included). For
+    ``from a.b import c`` both ``a.b`` and the candidate submodule ``a.b.c`` are listed;
+    relative imports are resolved against ``package``."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                if not package:
+                    continue
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            names.append(base)
+            names += [f"{base}.{alias.name}" for alias in node.names if alias.name != "*"]
+    return [n for n in dict.fromkeys(names) if n and n != "otter.test_files" and not n.startswith("otter.test_files.")]
+
+
 def load_question(path: Path) -> Question:
     """Read one otter exception-based test file."""
     namespace: dict = {"__builtins__": {**vars(builtins), "__import__": _shim_import},
                        "__name__": f"tests.{path.stem}", "__file__": str(path)}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    source = path.read_text()
+    tree = ast.parse(source, str(path))
+    exec(compile(tree, str(path), "exec"), namespace)
     if namespace.get("OK_FORMAT", False):
         raise ValueError(f"{path}: OK-format tests are not supported; use exception-based tests")
     cases = [Case(obj.func.__name__, bool(obj.hidden), obj.func)
@@ -110,7 +155,7 @@ def load_question(path: Path) -> Question:
     points = namespace.get("points")
     if points is None:
         points = sum(float(obj.points or 0) for obj in namespace.values() if isinstance(obj, _TestCaseShim))
-    return Question(str(namespace.get("name", path.stem)), float(points), cases)
+    return Question(str(namespace.get("name", path.stem)), float(points), cases, imported_modules(tree))
 
 
 def _natural_key(name: str) -> list:
@@ -128,4 +173,4 @@ def load_suite(source: Path) -> Suite:
     substitutes = {q: Substitution(tuple(s["names"]), s["source"]) for q, s in meta.get("substitutes", {}).items()}
     return Suite(meta["assignment"], meta["notebook"], [questions[q] for q in order], limits,
                  meta.get("hidden_visibility", "after_published"), frozenset(meta.get("experiments", ())),
-                 substitutes, bool(meta.get("show_hidden_status", True)))
+                 substitutes, bool(meta.get("show_hidden_status", True)), source.resolve())

@@ -115,6 +115,8 @@ def main(argv: list = None) -> int:
         print(f"{q:<22}{record.generated:>8}{record.killed:>8}{record.timed_out:>8}{len(record.survived):>9}"
               f"{len(record.equivalent):>8}{record.kill_rate:>10.1%}")
     for q, record in records.items():
+        for ident, text in sorted(record.equivalent.items()):
+            print(f"  equivalent {q} {ident}: {text}")
         for ident, text in sorted(record.survived.items()):
             reason = record.accepted.get(ident, {}).get("reason", "")
             print(f"  survivor {q} {ident}: {text}" + (f"\n      accepted: {reason}" if reason else ""))

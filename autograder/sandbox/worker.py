@@ -1,40 +1,51 @@
 r"""The sandbox worker: runs a student's notebook cells and answers calls from the checks.
 
-Started by :class:`autograder.grading.sandbox.Sandbox` as ``python -m autograder.sandbox.worker LOG``
-(as the unprivileged user ``nobody`` when grading runs as root). It speaks the frame protocol of
-:mod:`autograder.checking.wire` on the stdin/stdout it was started with, then points its own file
-descriptors 0/1/2 at /dev/null and LOG, so nothing the student prints can reach the protocol by
-accident.
+Started by :class:`autograder.grading.sandbox.Sandbox` as ``python -P -m autograder.sandbox.worker
+LOG`` (as a sandbox uid of its own when grading runs as root). Before anything else it hardens
+itself (:func:`harden`): no privileges can be gained any more (``PR_SET_NO_NEW_PRIVS``: a
+set-uid program runs with our uid), it is the first process the kernel kills when memory runs
+out, no core files, and (when the grader asks) rlimits on its memory and process count. It speaks
+the frame protocol of :mod:`autograder.checking.wire` on the stdin/stdout it was started with,
+then points its own file descriptors 0/1/2 at /dev/null and LOG, so nothing the student prints
+can reach the protocol by accident.
 
-Operations (one reply per request):
+Requests carry a number ``n``; every reply echoes it as ``re`` (a frame the student's code forged
+on the protocol descriptor is then recognised by the grading process). Operations (one reply per
+request):
 
 * ``hello``                         -> ``{ok, pid}``
-* ``exec {source, timeout}``        run one notebook cell in an IPython shell, interrupted after
-                                       ``timeout`` s -> ``{ok, error, timed_out}``
+* ``exec {source}``                 run one notebook cell in an IPython shell -> ``{ok, error,
+                                       error_type, timed_out}``
 * ``resolve {names}``               the notebook globals by name, marshalled (functions become handles)
-* ``call {target, args, kwargs, timeout}``  call a handle -> ``{ok, value}`` or ``{ok: False, error...}``
-* ``library {call, timeout}``       evaluate a LibraryCall (shared.* only) -> ``{ok, value}``
+* ``call {target, args, kwargs}``  call a handle -> ``{ok, value}`` or ``{ok: False, error...}``
+* ``library {call}``                evaluate a LibraryCall (shared.* only) -> ``{ok, value}``
 * ``seed {seed}``                   seed random/numpy/torch
 * ``forget``                        drop all handles (between rungs)
-* ``keep {value, timeout}``         build a check's argument once and keep it -> ``{ok, value: handle}``
+* ``keep {value}``                  build a check's argument once and keep it -> ``{ok, value: handle}``
 * ``inspect {target}``              a kept object's current state, marshalled
-* ``substitute {source, names, timeout}``  run our reference code in a fresh namespace and put
+* ``substitute {source, names}``    run our reference code in a fresh namespace and put
                                        ``names`` from it into the notebook's globals (saved first)
 * ``restore``                       put back what ``substitute`` replaced
 
 While a ``call`` runs, the student's code may call a :class:`~autograder.checking.values.Callback`
-it received: the worker then writes a ``{callback, args, kwargs}`` frame and reads the grading
-process's ``{ok, value}`` or ``{ok: False, error}`` answer before the student code continues.
-Replies to ``call`` carry ``cpu_s``, the CPU seconds the call used (this process and its reaped
-children).
+it received: the worker then writes a ``{cb, re, callback, args, kwargs}`` frame (``cb`` numbers
+the callbacks of this worker, ``re`` the pending request) and reads the grading process's
+``{cb, ok, value}`` or ``{cb, ok: False, error}`` answer before the student code continues.
+Replies to ``call`` carry ``cpu_s``, the CPU seconds of the call as this process measured them
+(the grading process measures the whole tree itself and takes the larger figure: a worker can
+only make itself slower by it).
 
-The soft time bound is a SIGALRM that raises :class:`GradingTimeout` inside the student's code;
-the grading process also enforces a hard bound by killing this process's session.
+Time is counted by the grading process (CPU seconds of this process tree, see
+:mod:`autograder.grading.sandbox`): when a budget is spent it sends :data:`INTERRUPT`, which
+raises :class:`GradingTimeout` inside the student's code (only while student code runs); if the
+worker does not answer soon after, the grading process kills it.
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import resource
 import signal
 import sys
 from typing import Any, BinaryIO, Callable, Optional
@@ -46,24 +57,56 @@ from autograder.checking.wire import decode, encode, read_frame, write_frame
 from autograder.sandbox.reference import OtterStub, run_reference, swap_in, swap_out
 
 
+INTERRUPT = signal.SIGUSR2           # sent by the grading process when a budget is spent
+PR_SET_NO_NEW_PRIVS = 38             # <linux/prctl.h>
+MAX_PROCESSES = 1024                 # RLIMIT_NPROC for a dedicated sandbox uid (threads count too)
+MAX_FILE_BYTES = 1 << 30             # RLIMIT_FSIZE: no file (the output log included) beyond 1 GB
+
+
 class GradingTimeout(BaseException):
-    """Raised inside student code when its time bound has passed."""
+    """Raised inside student code when its time budget is spent."""
 
 
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise GradingTimeout("interrupted: time limit reached")
+_ARMED = False                       # True only while student code runs on the main thread
 
 
-def bounded(seconds: float, fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` with a SIGALRM after ``seconds`` (best effort; the parent's kill is the backstop)."""
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 0.001))
+def _on_interrupt(signum: int, frame: Any) -> None:
+    if _ARMED:
+        raise GradingTimeout("interrupted: time budget spent")
+
+
+def bounded(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` (student code) so that :data:`INTERRUPT` stops it with :class:`GradingTimeout`."""
+    global _ARMED
+    signal.signal(INTERRUPT, _on_interrupt)   # student code may have replaced the handler
+    saved, _ARMED = _ARMED, True
     try:
         return fn()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _ARMED = saved
 
 
+def harden() -> None:
+    """Before any student code runs: no privilege gain, first to be killed on memory shortage, no
+    core files, no huge files, and the limits the grading process passed in the environment
+    (``GD_WORKER_MB``: RLIMIT_DATA in MB when no memory cgroup caps us; ``GD_WORKER_NPROC``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    megabytes = os.environ.pop("GD_WORKER_MB", "")
+    if megabytes:
+        limit = int(float(megabytes) * 1024 * 1024)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    if os.environ.pop("GD_WORKER_NPROC", ""):
+        resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+    signal.signal(INTERRUPT, _on_interrupt)
 
 
 class Worker:
@@ -74,6 +117,8 @@ class Worker:
         self.shell = InteractiveShell.instance()
         self.shell.system = lambda cmd: print(f"[grading] shell command skipped: !{cmd}")
         self.proto_in, self.proto_out = proto_in, proto_out
+        self.pending: Any = None         # number of the request being served
+        self.callbacks_made = 0          # numbers this worker's callback frames
         self.objects: dict = {}
         self.ids: dict = {}              # id(object) -> handle id, so one object has one handle
         self.next_id = 0
@@ -103,9 +148,14 @@ class Worker:
     def _callback_proxy(self, ref: CallbackRef) -> Callable[..., Any]:
         """A plain function whose calls are answered by the grading process (see module doc)."""
         def call(*args: Any, **kwargs: Any) -> Any:
-            write_frame(self.proto_out, {"callback": ref.ident, "args": self._encode(marshal(list(args), self.keep)),
+            self.callbacks_made += 1
+            number = self.callbacks_made
+            write_frame(self.proto_out, {"cb": number, "re": self.pending, "callback": ref.ident,
+                                         "args": self._encode(marshal(list(args), self.keep)),
                                          "kwargs": self._encode(marshal(dict(kwargs), self.keep))})
             answer = read_frame(self.proto_in)
+            if answer.get("cb") != number:
+                raise RuntimeError("the channel to the grader is out of step")
             if not answer.get("ok"):
                 raise RuntimeError(str(answer.get("error", f"{ref.name} refused the call")))
             return unmarshal(self._decode(answer.get("value")), lambda h: self.objects[h.ref])
@@ -118,11 +168,11 @@ class Worker:
         return {"ok": True, "pid": os.getpid()}
 
     def op_exec(self, msg: dict) -> dict:
-        result = bounded(msg["timeout"], lambda: self.shell.run_cell(msg["source"], store_history=False))
+        result = bounded(lambda: self.shell.run_cell(msg["source"], store_history=False))
         error = result.error_before_exec or result.error_in_exec
         if error is None:
             return {"ok": True}
-        return {"ok": False, "timed_out": isinstance(error, GradingTimeout),
+        return {"ok": False, "timed_out": isinstance(error, GradingTimeout), "error_type": type(error).__name__,
                 "error": f"{type(error).__name__}: {error}"[:500]}
 
     def op_resolve(self, msg: dict) -> dict:
@@ -138,7 +188,7 @@ class Worker:
         kwargs = self._real(msg["kwargs"])
         started = cpu_seconds()
         try:
-            result = bounded(msg["timeout"], lambda: target(*args, **kwargs))
+            result = bounded(lambda: target(*args, **kwargs))
         except GradingTimeout:
             return {"ok": False, "timed_out": True, "cpu_s": cpu_seconds() - started}
         except BaseException as exc:  # the student's exception, SystemExit included
@@ -149,7 +199,7 @@ class Worker:
 
     def op_keep(self, msg: dict) -> dict:
         try:
-            obj = bounded(msg["timeout"], lambda: self._real(msg["value"]))
+            obj = bounded(lambda: self._real(msg["value"]))
         except GradingTimeout:
             return {"ok": False, "timed_out": True}
         except BaseException as exc:
@@ -168,7 +218,7 @@ class Worker:
         :mod:`autograder.sandbox.reference`) until ``restore``."""
         self.op_restore({})
         try:
-            reference = bounded(msg["timeout"], lambda: run_reference(msg["source"]))
+            reference = bounded(lambda: run_reference(msg["source"]))
         except BaseException as exc:
             return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:1000], "where": ""}
         self.saved_globals = swap_in(self.shell.user_ns, reference, msg["names"])
@@ -181,7 +231,7 @@ class Worker:
 
     def op_library(self, msg: dict) -> dict:
         try:
-            result = bounded(msg["timeout"], lambda: self._real(msg["call"]))
+            result = bounded(lambda: self._real(msg["call"]))
         except GradingTimeout:
             return {"ok": False, "timed_out": True}
         except BaseException as exc:
@@ -231,25 +281,30 @@ def _take_protocol_streams(log_path: str) -> tuple:
 
 
 def main() -> None:
+    harden()
     proto_in, proto_out = _take_protocol_streams(sys.argv[1])
     worker = Worker(proto_in, proto_out)
     while True:
         msg = read_frame(proto_in)
+        if "op" not in msg:  # the answer to a callback frame that the student's code forged
+            write_frame(proto_out, {"ok": False, "error": "stray frame", "re": worker.pending})
+            continue
+        worker.pending = msg.get("n")
         op = getattr(worker, f"op_{msg.get('op')}", None)
         if op is None:
             reply = {"ok": False, "error": f"unknown op {msg.get('op')!r}"}
         else:
-            try:
-                reply = op(msg)
+            try:  # every op may run student code (a __repr__, a patched np.random.seed, ...)
+                reply = bounded(lambda: op(msg))
             except GradingTimeout:
                 reply = {"ok": False, "timed_out": True}
             except BaseException as exc:  # keep serving: a bad value must not end the session
                 reply = {"ok": False, "error_type": type(exc).__name__,
                          "error": f"the grader could not handle the value: {exc}"[:1000], "where": ""}
         try:
-            write_frame(proto_out, reply)
+            write_frame(proto_out, {**reply, "re": worker.pending})
         except (TypeError, ValueError, OverflowError) as exc:  # e.g. an int too large for JSON
-            write_frame(proto_out, {"ok": False, "error_type": type(exc).__name__,
+            write_frame(proto_out, {"ok": False, "error_type": type(exc).__name__, "re": worker.pending,
                                     "error": f"the result cannot be sent to the grader: {exc}"[:500], "where": ""})
 
 

@@ -33,9 +33,10 @@ from autograder.grading.suite import Suite, load_suite
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = "demo.ipynb"
 
-# Small bounds keep the suite fast: a hanging cell costs cell_s (+3 s grace when it must be killed),
-# a hanging student function costs question_s.
-LIMITS = {"cell_s": 3, "question_s": 4, "notebook_s": 60, "max_restarts": 3}
+# Small budgets keep the suite fast: a hanging cell costs cell_s CPU seconds (+2 s grace when it
+# must be killed), a hanging student function costs question_s; code that sleeps may wait
+# 2 x budget + 2 s. Honest cells and checks here use well under 0.5 CPU s.
+LIMITS = {"cell_s": 3, "question_s": 4, "notebook_s": 60, "max_restarts": 3, "wait_slack_s": 2}
 
 # -- test files (otter exception-based format) -----------------------------------------------------
 

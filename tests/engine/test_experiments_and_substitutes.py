@@ -110,6 +110,16 @@ def test_a_wrong_helper_costs_only_its_own_question(experiment_suite, notebook):
     assert report.score == report.max_score, {q.name: q.first_failure() for q in report.questions}
 
 
+def test_a_worker_lost_in_one_question_costs_nothing_in_the_next_substituted_one(experiment_suite, notebook):
+    """Check that when a question's function kills the worker (q1_relu calls os._exit), the next
+    question, which substitutes a helper, restarts the worker, substitutes and keeps its points."""
+    exiting_relu = "import os\ndef relu(x):\n    os._exit(1)\n"
+    cells = [STUDENT + "def times(x, k):\n    return k + x\ndef double(x):\n    return times(x, 2)\n", exiting_relu]
+    report = experiment_suite.grade(notebook(cells))
+    scores = {q.name: q.score for q in report.questions}
+    assert scores == {"q1_relu": 0.0, "q2_double": 1.0, "q3_square": 1.0}, {q.name: q.first_failure() for q in report.questions}
+
+
 def test_substitution_applies_in_process_too(experiment_suite):
     """Check that grade_namespace (the tests of the graders) substitutes the same way, and puts
     the student's own helper back afterwards."""

@@ -5,13 +5,16 @@ Every test grades a small notebook against a tiny generic suite (see conftest.py
 states in its docstring what it proves. The contract under test (engine.py, sandbox.py):
 
 * a problem in one cell or one question costs that cell or that question, nothing else;
-* nothing the submission does makes ``grade`` raise or exceed its time bounds;
+* nothing the submission does makes ``grade`` raise or exceed its budgets, which count CPU seconds
+  (so no assertion here is on wall-clock time: the machine may be busy; the CPU time a message
+  reports is checked instead);
 * the checks run in the trusted process, and (as root) the student's code runs as ``nobody``.
 """
 from __future__ import annotations
 
 import io
 import json
+import re
 import os
 import signal
 import tempfile
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.sandbox import GRACE_S, default_sandbox_user
+from autograder.grading.sandbox import GRACE_CPU_S, default_sandbox_user
 
 NOTEBOOK = "demo.ipynb"  # the suite's expected notebook name (conftest)
 IMPORTS = "import numpy as np"
@@ -48,6 +51,11 @@ def question(report, name: str):
 
 def statuses(report, name: str) -> list:
     return [r.status for r in question(report, name).rungs]
+
+
+def cpu_seconds_in(message: str) -> float:
+    """The CPU seconds a time-limit message reports ("... 3.0 s of CPU time ...")."""
+    return float(re.search(r"([0-9.]+) s of CPU time", message).group(1))
 
 
 def assert_only(report, failed: str) -> str:
@@ -92,14 +100,16 @@ def test_raising_cell_costs_nothing_else(grade_cells, cell, error):
 
 
 def test_infinite_loop_cell_is_interrupted(grade_cells, basic_suite):
-    """A cell that loops forever is interrupted after ``cell_s`` (soft bound, no restart) and the
-    rest of the notebook still runs and grades."""
-    started = time.monotonic()
+    """A cell that loops forever is interrupted after ``cell_s`` CPU seconds (soft bound, no
+    restart; the note says how long it ran and the budget, and guesses no cause) and the rest of
+    the notebook still runs and grades."""
     report = grade_cells([IMPORTS, RELU, "while True:\n    pass", DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Cell 4 (In [" in report.notes[0] and "interrupted" in report.notes[0]
-    assert time.monotonic() - started < basic_suite.suite.limits.cell_s + GRACE_S
+    note, cell_s = report.notes[0], basic_suite.suite.limits.cell_s
+    assert "Cell 4 (In [" in note and "interrupted" in note and f"{cell_s:g} s of CPU time" in note
+    assert "infinite" not in note
+    assert cell_s <= cpu_seconds_in(note) < cell_s + 1.0
 
 
 # Note: the shorter ``while True: pass`` as the inner loop is not a good probe on CPython 3.11: the
@@ -112,13 +122,12 @@ def test_uninterruptible_cell_is_killed_skipped_and_replayed(grade_cells, basic_
     """A cell that swallows the interruption (catches BaseException in a loop) is killed at the hard
     bound, skipped, and the notebook replayed without it: all questions still grade, including
     those whose functions the cells before and after it define, and a note names the cell."""
-    started = time.monotonic()
     report = grade_cells([IMPORTS, RELU, UNINTERRUPTIBLE, DOUBLE, SQUARE])
     assert scores(report) == FULL
     assert len(report.notes) == 1
-    assert "Cell 4 (In [" in report.notes[0] and "skipped" in report.notes[0]
-    limits = basic_suite.suite.limits
-    assert time.monotonic() - started < limits.cell_s + GRACE_S + 10
+    note, cell_s = report.notes[0], basic_suite.suite.limits.cell_s
+    assert "Cell 4 (In [" in note and "skipped" in note and "did not stop when interrupted" in note
+    assert cell_s + GRACE_CPU_S <= cpu_seconds_in(note) < cell_s + GRACE_CPU_S + 1.0
 
 
 @pytest.mark.parametrize("cell", [
@@ -245,14 +254,16 @@ def test_exception_in_student_function_fails_only_its_question(grade_cells):
 
 
 def test_hanging_function_fails_only_its_question(grade_cells, basic_suite):
-    """A student function that never returns is interrupted at the question's time bound: its
-    question fails with a time-limit message, the later questions still grade."""
+    """A student function that never returns is interrupted when its question's CPU budget is
+    spent: its question fails with a message naming the call, how long it ran and the budget
+    (no guess at the cause), and the later questions still grade."""
     hanging = "def double(x):\n    while True:\n        pass"
-    started = time.monotonic()
     report = grade_cells([IMPORTS, RELU, hanging, SQUARE])
     message = assert_only(report, "q2_double")
-    assert "time limit" in message
-    assert time.monotonic() - started < basic_suite.suite.limits.question_s + GRACE_S + 10
+    question_s = basic_suite.suite.limits.question_s
+    assert message.startswith("double(a numpy array") and "was stopped" in message and "infinite" not in message
+    assert f"may use {question_s:g} s of CPU time" in message
+    assert question_s <= cpu_seconds_in(message) < question_s + 1.0
 
 
 def test_function_ignoring_interrupts_is_killed(quick_suite, notebook):
@@ -262,7 +273,8 @@ def test_function_ignoring_interrupts_is_killed(quick_suite, notebook):
                 "        except BaseException:\n            pass")
     report = quick_suite.grade(notebook([IMPORTS, stubborn, DOUBLE]))
     assert scores(report) == {"q1_relu": 0.0, "q2_double": 1.0}
-    assert "did not finish within" in question(report, "q1_relu").first_failure()
+    message = question(report, "q1_relu").first_failure()
+    assert "did not stop when interrupted" in message and "killed" in message
 
 
 def test_exit_in_function_fails_only_its_question(grade_cells):
@@ -304,22 +316,19 @@ def test_hanging_repr_is_bounded_by_the_question_time(quick_suite, notebook):
     the 60 s start-up bound; the next question still grades."""
     hanging_relu = ("class Relu:\n    def __call__(self, x):\n        return np.maximum(x, 0)\n"
                     "    def __repr__(self):\n        while True:\n            pass\nrelu = Relu()")
-    started = time.monotonic()
     report = quick_suite.grade(notebook([IMPORTS, hanging_relu, DOUBLE]))
     assert scores(report) == {"q1_relu": 0.0, "q2_double": 1.0}
-    assert "did not finish within" in question(report, "q1_relu").first_failure()
-    assert time.monotonic() - started < 2 * (quick_suite.suite.limits.question_s + GRACE_S) + 5
+    message = question(report, "q1_relu").first_failure()
+    assert "stopped" in message or "ran out" in message, message
 
 
 def test_sabotaged_seeding_is_bounded_by_the_question_time(quick_suite, notebook):
     """A notebook that makes numpy's seeding hang (the engine seeds before every rung) fails each
     question within its time bound plus the grace period, not the 60 s start-up bound."""
     sabotage = "import time\nnp.random.seed = lambda *args: time.sleep(1000)"
-    started = time.monotonic()
     report = quick_suite.grade(notebook([IMPORTS, RELU, DOUBLE, sabotage]))
     assert report.score == 0.0
-    assert all("did not finish within" in q.first_failure() for q in report.questions)
-    assert time.monotonic() - started < 2 * (quick_suite.suite.limits.question_s + GRACE_S + 3)
+    assert all("ran out" in q.first_failure() or "stopped" in q.first_failure() for q in report.questions)
 
 
 # -- submissions ---------------------------------------------------------------------------------

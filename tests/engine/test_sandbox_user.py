@@ -30,7 +30,8 @@ def private_lib():
 def test_worker_falls_back_with_a_note_when_sandbox_user_cannot_start(dist_root, suite_of, private_lib):
     """Check that if `nobody` cannot read the worker's library, grading still completes (as the
     grading user) with full marks for the reference and a note saying so."""
-    report = grade(suite_of("sawtooth"), REPO / "solutions" / "sawtooth" / "sawtooth.ipynb",
+    suite = suite_of("sawtooth")
+    report = grade(suite, REPO / "solutions" / "sawtooth" / "sawtooth.ipynb",
                    SandboxOptions(lib_path=str(private_lib), user="nobody"))
-    assert report.score == 12
+    assert report.score == suite.max_score > 0
     assert any("could not run Python" in note for note in report.notes)

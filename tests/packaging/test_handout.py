@@ -183,7 +183,7 @@ def test_handout_readme_and_requirements(dist_root):
     student = dist_root("init") / "student"
     readme = (student / "README.md").read_text()
     for needle in ("https://download.pytorch.org/whl/cpu", "**Colab.**", "**JupyterHub.**", "jupyter lab init.ipynb",
-                   'grader.check("init_qN")', "init-handout.zip", "**init (written)**", "init_q2, init_q9",
+                   'grader.check("init_qN")', "init-handout.zip", "**init (written)**", "init_q2, init_q11",
                    "init_written.html"):
         assert needle in readme, needle
     assert (student / "requirements.txt").read_text() == handout.REQUIREMENTS_TEMPLATE.read_text()

@@ -28,17 +28,18 @@ def test_regrade_is_identical(dist_root, suite_of):
 
 
 def test_hanging_scratch_cell_costs_nothing(dist_root, suite_of, tmp_path):
-    """Check that a reference notebook with an extra never-ending cell still scores 12/12."""
+    """Check that a reference notebook with an extra never-ending cell still scores full marks."""
     nb = json.loads((REPO / "solutions" / "sawtooth" / "sawtooth.ipynb").read_text())
     nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
                            "source": "import time\nwhile True:\n    time.sleep(0.01)"})
     path = tmp_path / "sawtooth.ipynb"
     path.write_text(json.dumps(nb))
     suite = suite_of("sawtooth")
-    suite.limits.cell_s, saved = 2.0, suite.limits.cell_s
+    # long enough for the setup cell (import torch) on a busy machine, short for a test
+    suite.limits.cell_s, saved = 15.0, suite.limits.cell_s
     try:
         report = _grade(dist_root, lambda _: suite, path)
     finally:
         suite.limits.cell_s = saved
-    assert report.score == 12
+    assert report.score == suite.max_score
     assert any("interrupted" in note for note in report.notes)

@@ -1,23 +1,5 @@
-r"""Hidden checks of `init`: every answer is compared with theory, never with our solution.
-
-Oracles (all computed here, independently of the student's code and of the reference solution):
-
-* leaky ReLU phi(z) = max(z, a z): for z symmetric about 0, E[phi(z)^2] = (1 + a^2)/2 E[z^2], so the
-  weight variance that keeps the mean squared pre-activation constant is
-  sigma_w^2 / fan_in with sigma_w^2 = 2 / (1 + a^2), the gain is sqrt(2 / (1 + a^2));
-* the law of q_L / q_1 (mean squared pre-activation of hidden layer L over layer 1, one input,
-  Gaussian weights N(0, sigma_w^2 / fan_in), zero biases, equal widths n): conditionally on layer l,
-  z_{l+1} is an isotropic Gaussian vector, and leaky ReLU is positively homogeneous, so
-  log(q_L / q_1) = (L - 1) log sigma_w^2 + log(|phi(g_1)|^2 / |g_1|^2)
-                   + sum_{l=2}^{L-1} log(|phi(g_l)|^2 / n) + log(|g_L|^2 / n)
-  with independent g_l ~ N(0, I_n) (Hanin & Rolnick 2018). To second order in 1/n its mean is
-  (L - 1)(log(sigma_w^2 (1 + a^2)/2) - v/(2n)) and its variance (L - 1) v / n, with
-  v = Var[phi(g)^2] / E[phi(g)^2]^2 = 6 (1 + a^4)/(1 + a^2)^2 - 1 (v = 5 for ReLU); exactly,
-  E[R] = (sigma_w^2 (1 + a^2)/2)^(L-1) and Var[R] / E[R]^2 = (1 + v/n)^(L-1) - 1 for R = q_L / q_1;
-  tests/init/test_statistics.py checks these against a simulation of the exact law;
-* tanh mean field (Poole et al. 2016): the length map q -> sigma_w^2 E[tanh(sqrt(q) z)^2] + sigma_b^2
-  has a unique stable fixed point q*, and chi_1 = sigma_w^2 E[tanh'(sqrt(q*) z)^2], z ~ N(0, 1);
-  computed here with 301-node Gauss-Hermite quadrature (probabilists' weights) and Brent's method.
+r"""Hidden checks of `init` questions 1-8: every answer is compared with theory (``theory.py``:
+quadrature, exact laws, mean field), never with our solution.
 
 Statistical checks state their false-fail probability for a correct answer next to their constants;
 every other check is deterministic.
@@ -27,43 +9,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
-from scipy import special
-from scipy.optimize import brentq
 
 from autograder.checking import (
-    CheckFailed, LayerSpec, NetSpec, TensorArg, as_array, as_net, expect, student,
+    CheckFailed, LayerSpec, NetSpec, TensorArg, as_net, expect, student,
 )
 from autograder.assignments.init.public import as_float_list, expect_real, linear_spec
-
-# -- theory -------------------------------------------------------------------------------------
-
-
-def second_moment_factor(a: float) -> float:
-    """E[phi(z)^2] / E[z^2] for leaky ReLU of slope a and z symmetric about 0."""
-    return (1.0 + a * a) / 2.0
-
-
-def variance_factor(a: float) -> float:
-    """Var[phi(z)] / Var[z] for z ~ N(0, s^2): the second moment minus (E phi(z))^2 = (1 - a)^2 s^2 / (2 pi)."""
-    return second_moment_factor(a) - (1.0 - a) ** 2 / (2.0 * math.pi)
-
-
-def theory_sigma_w2(a: float) -> float:
-    return 1.0 / second_moment_factor(a)
-
-
-def relative_kurtosis(a: float) -> float:
-    """v = Var[phi(g)^2] / E[phi(g)^2]^2 for g ~ N(0, 1): E phi^4 = 3 (1 + a^4)/2."""
-    return 6.0 * (1.0 + a ** 4) / (1.0 + a * a) ** 2 - 1.0
-
-
-def log_ratio_law(depth: int, width: int, a: float, sigma_w2: float) -> tuple:
-    """Mean and standard deviation of log(q_depth / q_1) for one net and one input (see module doc)."""
-    v = relative_kurtosis(a)
-    steps = depth - 1
-    mean = steps * (math.log(sigma_w2 * second_moment_factor(a)) - v / (2.0 * width))
-    return mean, math.sqrt(steps * v / width)
+from autograder.assignments.init.theory import (  # log_ratio_law: re-exported for the tests of the laws
+    GAUSS_NODES, chi2_window, exact_log_ratio_law, gauss_mean, log_ratio_law, normal_bound, oracle_chi1,
+    oracle_critical, oracle_q_star, second_moment_factor, second_moment_ratio, theory_sigma_w2, variance_factor,
+)
 
 
 def mistake_hint(ratio: float, candidates: dict, lo: float, hi: float) -> str:
@@ -76,50 +30,64 @@ def mistake_hint(ratio: float, candidates: dict, lo: float, hi: float) -> str:
     return f" This is what {close[0][1]} gives." if close else ""
 
 
-def gain_mistakes(a: float) -> dict:
-    """Plausible wrong gains (as numbers) for slope a."""
-    return {
-        "sqrt(2 / (1 + a)) (the slope enters squared: E[phi(z)^2] = (1 + a^2)/2 E[z^2])": math.sqrt(2 / (1 + a)),
-        "2 / (1 + a^2) without the square root (that is the variance factor sigma_w^2, the gain is its root)": 2 / (1 + a * a),
-        "sqrt(2), the ReLU gain (it ignores the negative slope)": math.sqrt(2.0),
-        "1 / sqrt(Var[phi(z)] / Var[z]) (the variance of phi(z) is smaller than its second moment by "
-        "(1 - a)^2/(2 pi) Var[z]; the next layer sees the second moment, since E[phi(z)] != 0)": 1 / math.sqrt(variance_factor(a)),
+def gain_mistakes(a: float, b: float = 1.0) -> dict:
+    """Plausible wrong gains (as numbers) for slopes (a, b)."""
+    mistakes = {
+        "sqrt(2 / (a + b)) (the slopes enter squared: phi(z)^2 = b^2 z^2 or a^2 z^2)": math.sqrt(2 / (a + b)) if a + b > 0 else -1.0,
+        "the variance factor 2 / (a^2 + b^2) without the square root (the gain is its root)": 2 / (a * a + b * b),
+        "sqrt(2), the ReLU gain (it ignores the slopes)": math.sqrt(2.0),
+        "the leaky-ReLU gain with b = 1 (positive_slope ignored)": math.sqrt(2 / (1 + a * a)),
     }
+    if b == 1.0:
+        mistakes["1 / sqrt(Var[phi(z)] / Var[z]) (the variance of phi(z) is smaller than its second moment by "
+                 "(1 - a)^2/(2 pi) Var[z]; the next layer sees the second moment, since E[phi(z)] != 0)"] = \
+            1 / math.sqrt(variance_factor(a))
+    return mistakes
 
 
 # -- init_q1: leaky_relu_gain --------------------------------------------------------------------
-# Exact formula evaluated in float64: 1e-9 relative forgives only round-off. The wrong formulas in
-# gain_mistakes differ by at least 1.6% at a = 0.2 and 0.5 (and by 18% at a = 0 for the variance one).
-GAIN_RTOL = 1e-9
+# The oracle is 1 / sqrt(E[phi(z)^2] / E[z^2]) with E[phi(z)^2] by Gauss-Legendre quadrature (relative error
+# ~1e-14). 1e-6 relative forgives round-off, float32 included (a gain computed with torch tensors is within
+# 1.2e-7); every wrong formula in gain_mistakes differs by at least 1.6% on some case below (deterministic).
+GAIN_RTOL = 1e-6
 GAIN_SLOPES = (0.0, 0.01, 0.1, 0.2, 0.25, 1 / 3, 0.5, 0.75, 1.0)
+# (negative_slope, positive_slope) beyond leaky ReLU: b != 1 (torch.nn.init.calculate_gain knows only b = 1),
+# a negative slope (|z| at a = -1), a > b, and a rescaled ReLU.
+GAIN_GENERAL = ((0.2, 2.0), (0.3, 0.5), (-1.0, 1.0), (-0.5, 1.0), (1.5, 0.5), (0.0, 3.0), (2.0, 2.0))
 
 
 def gain_theory(leaky_relu_gain) -> None:
-    """Check leaky_relu_gain(a) = sqrt(2 / (1 + a^2)) for slopes from 0 (ReLU, sqrt 2) to 1 (linear, 1)."""
+    """Check the gain of phi(z) = b z (z > 0), a z (z <= 0), i.e. 1 / sqrt(E[phi(z)^2] / E[z^2]) by
+    quadrature, for leaky ReLU (b = 1, a from 0 to 1) and for general slopes (a, b)."""
     f = student(leaky_relu_gain, "leaky_relu_gain")
-    for a in (0.2, 0.5) + GAIN_SLOPES:
-        got = expect_real(f(a), f"leaky_relu_gain({a:.4g})")
-        want = math.sqrt(2.0 / (1.0 + a * a))
+    cases = [(a, 1.0) for a in (0.2, 0.5) + GAIN_SLOPES] + list(GAIN_GENERAL)
+    for a, b in cases:
+        call = f"leaky_relu_gain({a:.4g})" if b == 1.0 else f"leaky_relu_gain({a:.4g}, positive_slope={b:g})"
+        got = expect_real(f(a) if b == 1.0 else f(a, positive_slope=b), call)
+        ratio = second_moment_ratio(a, b)
+        want = 1.0 / math.sqrt(ratio)
         if abs(got - want) > GAIN_RTOL * want:
-            named = [name for name, value in gain_mistakes(a).items() if abs(got - value) <= 1e-6 * value]
+            named = [name for name, value in gain_mistakes(a, b).items() if abs(got - value) <= 1e-6 * value]
             raise CheckFailed(
-                f"leaky_relu_gain({a:.4g}) should be sqrt(2 / (1 + a^2)) = {want:.10g}, got {got:.10g}. "
-                f"For z symmetric about 0, E[phi(z)^2] = (1 + a^2)/2 E[z^2]; Var[z_next] = fan_in Var[W] E[phi(z)^2] "
-                f"stays equal to Var[z] when fan_in Var[W] = 2/(1 + a^2) = gain^2."
+                f"{call} should be {want:.10g}, got {got:.10g}. By numerical integration, E[phi(z)^2] / E[z^2] = "
+                f"{ratio:.10g} for these slopes (z ~ N(0, 1)), and Var[z_next] = fan_in Var[W] E[phi(z)^2] stays equal "
+                f"to E[z^2] when fan_in Var[W] = gain^2 = E[z^2] / E[phi(z)^2]."
                 + (f" Your value is {named[0]}." if named else ""))
 
 
 # -- init_q3: init_leaky_relu_ -------------------------------------------------------------------
-# Layers (out, in) and slopes for the statistics test. Non-square (fan_out / fan_in = 1/4 and 4) so
-# that fan_out-for-fan_in is off by a factor 4; slopes 0.2 and 0.5 so that sqrt(2/(1+a)) (off by
-# 13% / 17% in variance) and the ReLU gain (4% / 25%) are far outside the windows below.
-INIT_LAYERS = ((256, 1024, 0.2), (1024, 256, 0.5), (512, 512, 0.0), (300, 700, 1.0), (640, 400, 0.2))
+# Layers (out, in) and slopes for the statistics test. Non-square (fan_out / fan_in = 4 and 1/4) so
+# that fan_out-for-fan_in is off by a factor 4; slopes 0.5 and 0.2 so that sqrt(2/(1+a)) (off by
+# 17% / 13% in variance) and the ReLU gain (25% / 4%) are far outside the windows below. The first layer
+# alone puts every mistake of init_mistakes at least 17 sd beyond its window; two layers of 262144 weights
+# each (rather than five) keep the transfer from the sandbox small.
+INIT_LAYERS = ((1024, 256, 0.5), (256, 1024, 0.2))
 # Per test false-fail probability. Under a correct init, S = sum(W^2) fan_in / gain^2 ~ chi^2(N) exactly
 # (N = out * in Gaussian weights of mean 0) and the standardised sum of the weights ~ N(0, 1). Two tests
-# per layer, 5 layers: P(any false fail) <= 10 * 1e-8 = 1e-7 (Bonferroni). The variance windows are
-# chi^2 quantiles: +-1.6% of the expected variance for N = 262144 and 256000, +-1.8% for N = 210000;
-# a 4% error (the ReLU gain at a = 0.2) lies 8.8 standard deviations beyond the window's edge, and every
-# mistake in init_mistakes is more than 8 sd beyond it on some layer (tests/init/test_statistics.py).
+# per layer, 2 layers: P(any false fail) <= 4 * 1e-8 (Bonferroni). The variance windows are chi^2
+# quantiles, +-1.6% of the expected variance for N = 262144; a 4% error (the ReLU gain at a = 0.2) lies 8.4
+# standard deviations beyond the window's edge, and every mistake in init_mistakes is more than 8 sd beyond
+# it on some layer (tests/init/test_statistics.py).
 INIT_TEST_P = 1e-8
 
 
@@ -139,16 +107,6 @@ def init_mistakes(a: float, fan_in: int, fan_out: int) -> dict:
         "std = gain / fan_in (a missing square root on fan_in)": 1.0 / fan_in,
         "the gain from Var[phi(z)] instead of E[phi(z)^2]": mu / variance_factor(a),
     }
-
-
-def chi2_window(dof: int, p: float) -> tuple:
-    """Two-sided (1 - p) interval of chi^2(dof) / dof (scipy.special.chdtri inverts the upper tail)."""
-    return special.chdtri(dof, 1 - p / 2) / dof, special.chdtri(dof, p / 2) / dof
-
-
-def normal_bound(p: float) -> float:
-    """z with P(|N(0, 1)| > z) = p."""
-    return float(-special.ndtri(p / 2))
 
 
 def expect_gaussian_weights(weight: np.ndarray, variance: float, p: float, what: str, theory: str,
@@ -174,22 +132,19 @@ def expect_gaussian_weights(weight: np.ndarray, variance: float, p: float, what:
 
 
 def init_in_place(init_leaky_relu_) -> None:
-    """Check that init_leaky_relu_ returns the very layer it was given, changed in place: re-initialising
-    the returned layer changes it (what it computes on the identity matrix is W^T + b)."""
+    """Check that init_leaky_relu_ changes the very layer it is given (a kept student-side nn.Linear, inspected
+    after the call) and returns that same object."""
     f = student(init_leaky_relu_, "init_leaky_relu_")
-    first = as_net(f(linear_spec(np.ones((6, 4)), np.ones(6)), 0.2), "init_leaky_relu_(layer, 0.2)")
-    expect(first.type_name == "Linear" and len(first.layers) == 1,
-           f"init_leaky_relu_(layer, 0.2) should return the nn.Linear it was given; got a {first.type_name}.")
-    again = as_net(f(first.handle, 0.5), "init_leaky_relu_(layer, 0.5)")
-    now = as_array(student(first.handle, "the layer returned by init_leaky_relu_")(TensorArg(np.eye(4), "float32")),
-                   "the layer applied to the identity matrix")
-    expect(now.shape == (4, 6), f"the returned layer maps (4, 4) inputs to (4, 6), got shape {now.shape}.")
-    expect(not np.allclose(now, first.layers[0].weight.T + (first.layers[0].bias if first.layers[0].bias is not None else 0.0)),
-           "init_leaky_relu_ should change the layer it is given in place (the trailing underscore is PyTorch's "
-           "convention for in-place functions) and return it; re-initialising the layer it returned left that "
-           "layer unchanged, so the function builds or returns a different layer.")
-    expect(np.allclose(now, again.layers[0].weight.T + (again.layers[0].bias if again.layers[0].bias is not None else 0.0)),
-           "init_leaky_relu_ should return the layer it was given (after changing it in place), not a copy.")
+    layer = f.keep(linear_spec(np.ones((6, 4)), np.ones(6)))
+    got = as_net(f(layer, 0.2), "init_leaky_relu_(layer, 0.2)", "the nn.Linear it was given (changed in place)")
+    after = as_net(f.inspect(layer), "the layer after init_leaky_relu_(layer, 0.2)").layers[0]
+    expect(not np.all(after.weight == 1.0),
+           "init_leaky_relu_(layer, 0.2) left the layer it was given unchanged (its weights are still all ones): it "
+           "should change that layer in place (the trailing underscore is PyTorch's convention for in-place "
+           "functions), not a copy or a new nn.Linear.")
+    expect(f.same(got, layer),
+           "init_leaky_relu_(layer, 0.2) changed the layer it was given but returned another object: return the "
+           "layer itself (`return layer`), not a copy.")
 
 
 def init_bias_zero(init_leaky_relu_) -> None:
@@ -225,23 +180,24 @@ ARCH_CASES = ((3, 16, 0.2, None, 64, 10), (5, 40, 0.5, 1.0, 20, 3), (1, 8, 0.0, 
 # (+4%); sqrt(2/(1+a)) is -13%, sigma_w2 ignored in net B -47%, sigma_w2 used as a std +200%.
 MLP_TEST_P = 1e-8
 MLP_STAT_NETS = ((6, 256, 0.2, None, 64, 10), (3, 128, 0.5, 3.0, 512, 32))
-# Signal propagation at the theory scale: K nets deep_mlp(50, 128, 0.5) (seeds SEED0..SEED0+K-1), one
-# input, statistic = mean over seeds of log(q_50 / q_1) (hidden layers). By the law in the module doc
-# one net's log ratio has mean -0.589 and sd 1.086 (v = 3.08), the mean of K = 10 sd 0.343; it is a sum
-# of 490 independent terms, so normal to high accuracy (simulated skewness of one net's log ratio < 0.3,
-# of the mean of 10 < 0.1). Window: law mean +- 6 sd = +-2.06, false-fail probability 2e-9 (normal
-# tail); the neglected O(L/n^2) terms of the law are < 0.02 (checked by simulation in
-# tests/init/test_statistics.py). Slope a = 0.5, not 0.01: at a = 0.01 the ReLU gain and sqrt(2/(1+a))
-# are within 1% of the truth; here they shift the statistic by +10.9 and -8.9 (5 and 4 windows away).
-# Width 128 rather than 256 keeps the 10 nets (0.8M parameters each) cheap to send from the sandbox.
-SIGNAL_NET = (50, 128, 0.5)
+# Signal propagation at the theory scale: K nets deep_mlp(50, 64, 0.5) (seeds SEED0..SEED0+K-1), one
+# input, statistic = mean over seeds of log(q_50 / q_1) (hidden layers). By the exact law in theory.py
+# (theory.exact_log_ratio_law: cumulants of the independent terms) one net's log ratio has mean -1.180 and
+# sd 1.546 (to second order in 1/n: (L-1)(-v/(2n)) = -1.179 and sqrt((L-1) v/n) = 1.536, v = 3.08), the mean
+# of K = 10 sd 0.489; it is a sum of 490 independent terms, so normal to high accuracy (simulated skewness of
+# one net's log ratio < 0.3, of the mean of 10 < 0.1). Window: law mean +- 6 sd = +-2.93, false-fail
+# probability 2e-9 (normal tail). Slope a = 0.5, not 0.01: at a = 0.01 the ReLU gain and sqrt(2/(1+a)) are
+# within 1% of the truth; here they shift the statistic by +10.9 and -8.9 (3.7 and 3.0 windows away). Width
+# 64 keeps the 10 nets (0.2M parameters each) cheap to send from the sandbox.
+SIGNAL_NET = (50, 64, 0.5)
 SIGNAL_SEEDS = 10
 SIGNAL_Z = 6.0
 SEED0 = 20260914
-# Vanishing / exploding: deep_mlp(30, 128, 0.5, sigma_w2 = c * theory), c = 0.5 and 2, K = 4 seeds each:
-# the log ratio shifts by 29 log c = -+20.1; the window (same law, +-6 sd = +-2.5) has false-fail
-# probability 2e-9 per scale. Catches sigma_w2 ignored (mean -0.35), sigma_w2 used as a std.
-RATE_NET = (30, 128, 0.5)
+# Vanishing / exploding: deep_mlp(30, 64, 0.5, sigma_w2 = c * theory), c = 0.5 and 2, K = 4 seeds each:
+# the log ratio shifts by 29 log c = -+20.1; the window (same law, sd 1.189 per net, +-6 sd of the mean of 4 =
+# +-3.57) has false-fail probability 2e-9 per scale. Catches sigma_w2 ignored (mean -0.70 instead of -20.8 and
+# +19.4), sigma_w2 used as a standard deviation.
+RATE_NET = (30, 64, 0.5)
 RATE_FACTORS = (0.5, 2.0)
 RATE_SEEDS = 4
 
@@ -353,7 +309,7 @@ def mlp_signal_preserved(deep_mlp) -> None:
     depth, width, a = SIGNAL_NET
     what = f"deep_mlp({depth}, {width}, {a})"
     got, logs = _signal_statistic(f, depth, width, a, None, SIGNAL_SEEDS, what)
-    mean, sd = log_ratio_law(depth, width, a, theory_sigma_w2(a))
+    mean, sd = exact_log_ratio_law((width,) * depth, a, theory_sigma_w2(a))
     half = SIGNAL_Z * sd / math.sqrt(SIGNAL_SEEDS)
     if abs(got - mean) > half:
         per_layer = math.exp((got - mean) / (depth - 1))
@@ -375,7 +331,7 @@ def mlp_signal_rate(deep_mlp) -> None:
         sigma_w2 = c * theory_sigma_w2(a)
         what = f"deep_mlp({depth}, {width}, {a}, sigma_w2={sigma_w2:.4g})"
         got, _ = _signal_statistic(f, depth, width, a, sigma_w2, RATE_SEEDS, what)
-        mean, sd = log_ratio_law(depth, width, a, sigma_w2)
+        mean, sd = exact_log_ratio_law((width,) * depth, a, sigma_w2)
         half = SIGNAL_Z * sd / math.sqrt(RATE_SEEDS)
         if abs(got - mean) > half:
             measured = math.exp((got - mean) / (depth - 1) + math.log(c))
@@ -469,35 +425,47 @@ def moments_exact(layer_second_moments) -> None:
 
 # -- init_q6: critical_sigma_w2 ------------------------------------------------------------------
 def critical_theory(critical_sigma_w2) -> None:
-    """Check critical_sigma_w2(a) = 2 / (1 + a^2) exactly (GAIN_RTOL) for slopes 0..1."""
+    """Check critical_sigma_w2(a) = E[z^2] / E[phi(z)^2] (quadrature, GAIN_RTOL) for slopes 0..1: the
+    sigma_w^2 = fan_in Var[W] at which the mean squared pre-activation neither grows nor shrinks."""
     f = student(critical_sigma_w2, "critical_sigma_w2")
     for a in (0.2, 0.5) + GAIN_SLOPES:
         got = expect_real(f(a), f"critical_sigma_w2({a:.4g})")
-        want = theory_sigma_w2(a)
+        ratio = second_moment_ratio(a)
+        want = 1.0 / ratio
         if abs(got - want) > GAIN_RTOL * want:
             wrong = {"2 / (1 + a)": 2 / (1 + a), "2 (the ReLU value, ignoring the slope)": 2.0,
-                     "the gain sqrt(2/(1+a^2)) (not squared)": math.sqrt(want),
+                     "the gain (not squared): sigma_w^2 is fan_in Var[W], the square of the gain": math.sqrt(want),
                      "1 / (Var[phi(z)] / Var[z]) (the variance, not the second moment)": 1 / variance_factor(a)}
             named = [name for name, value in wrong.items() if abs(got - value) <= 1e-6 * value]
             raise CheckFailed(
-                f"critical_sigma_w2({a:.4g}) should be 2 / (1 + a^2) = {want:.10g}, got {got:.10g}: the mean squared "
-                f"pre-activation is multiplied by sigma_w^2 E[phi(z)^2]/E[z^2] = sigma_w^2 (1 + a^2)/2 per layer."
+                f"critical_sigma_w2({a:.4g}) should be {want:.10g}, got {got:.10g}: each layer multiplies the mean "
+                f"squared pre-activation by sigma_w^2 E[phi(z)^2]/E[z^2], and E[phi(z)^2]/E[z^2] = {ratio:.10g} here "
+                f"(numerical integration), so the signal neither grows nor shrinks at sigma_w^2 = {want:.10g}."
                 + (f" Your value is {named[0]}." if named else ""))
 
 
 # -- init_q7: scan_init --------------------------------------------------------------------------
-# Measured before grading (reference scan, depth 20, width 32, a = 0.2, 150 SGD steps of 128 digits,
-# lr 0.05, gradients clipped to norm 1; 70 seeds, two ways of drawing mini-batches):
-#   final loss at sigma_w2 = theory: mean 1.13, sd 0.135, max 1.54;
-#   at 0.5 x and 2 x theory: min 2.265 (0.5 x: the output is 2^-21 of its input scale, stuck near
-#   log 10 = 2.303; 2 x: it explodes by 2^21 and SGD has not recovered after 150 steps);
-#   at 0.25 x theory: |loss - log 10| <= 1.2e-4 (the signal and every gradient have vanished).
-# The rung asks (i) losses finite at and below theory, (ii) the loss at theory/4 within VANISH_ATOL of
-# log 10 (80 x the largest deviation seen), (iii) the best of theory x {1/4, 1/2, 1, 2, 4} is the theory
-# scale. A false fail of (iii) needs the loss at theory to exceed 2.26, 8 sd above its mean; it never
-# happened in 70 seeds. This is a measured, not a derived, odds; the mechanics rung is deterministic.
-VANISH_ATOL = 0.01
-SCAN_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
+# The claim of question 7, on short runs: scan_init(critical x SCAN_FACTORS, steps=SCAN_STEPS, lr=SCAN_LR,
+# seed=s) on the digits (depth 20, width 32, a = 0.2, batches of 128, gradient norm clipped to 1) gives its
+# lowest loss at the critical scale, for at least one of the three SCAN_SEEDS. No theory predicts the loss
+# after 40 SGD steps, so its law is measured (tests/init/calibrate.py scan, seeds 1000-1149), on four
+# implementations that draw their random numbers in different orders (each correct implementation is another
+# draw of the same law of training runs), 150 seeds each, 600 runs:
+#   loss at the critical scale: mean 1.62, sd 0.12 (0.115 to 0.129 per implementation), largest 1.955;
+#   at half the critical scale: 2.292 to 2.303 (the signal shrinks by 2^-21: only the top biases learn);
+#   at double: at least 4.57 (the signal grows by 2^21 and clipped SGD has not recovered);
+#   margin D = min(loss at half, at double) - loss at critical: mean 0.672, sd 0.121, smallest 0.347.
+# One seed fails with p = P(D <= 0) = 1.5e-8 by the normal tail of D (5.5 sd); all three with p^3 ~ 4e-24.
+# The rule is robust to a heavier tail than normal: it stays below 1e-6 for any p <= 1e-2, and no run of
+# the 600 failed (so p <= 5e-3 at 95% confidence, p^3 <= 1.3e-7). At lr 0.2 one run in 600 spiked to loss
+# 2.34 after 40 steps (recovered by 60): hence the smaller rate, and three seeds.
+# Mistakes caught: sigma_w2 ignored (all scales equal: no strict minimum), sigma_w2 used as a standard
+# deviation (the scales become 0.51, 0.72 and 1.02 x critical: "double" wins), no training (steps
+# ignored: the critical scale's loss at initialisation exceeds log 10, the half scale's does not).
+SCAN_FACTORS = (0.5, 1.0, 2.0)
+SCAN_STEPS = 40
+SCAN_LR = 0.1
+SCAN_SEEDS = (11, 12, 13)
 SCAN_SLOPE = 0.2
 SAME_START_RTOL = 1e-6
 
@@ -507,67 +475,62 @@ def scan_same_start(scan_init) -> None:
     depend on which scales come before it in the list."""
     f = student(scan_init, "scan_init")
     theory = theory_sigma_w2(SCAN_SLOPE)
-    both = as_float_list(f([theory / 2, theory], steps=10), 2, "scan_init([theory / 2, theory], steps=10)")
-    alone = as_float_list(f([theory], steps=10), 1, "scan_init([theory], steps=10)")
+    both = as_float_list(f([theory / 2, theory], steps=5), 2, "scan_init([theory / 2, theory], steps=5)")
+    alone = as_float_list(f([theory], steps=5), 1, "scan_init([theory], steps=5)")
     expect(abs(both[1] - alone[0]) <= SAME_START_RTOL * abs(alone[0]),
-           f"scan_init([theory], steps=10) gave {alone[0]:.6g}, but the same scale in scan_init([theory / 2, theory], "
-           f"steps=10) gave {both[1]:.6g}. Seed torch (torch.manual_seed(seed)) before building each net, so that the "
+           f"scan_init([theory], steps=5) gave {alone[0]:.6g}, but the same scale in scan_init([theory / 2, theory], "
+           f"steps=5) gave {both[1]:.6g}. Seed torch (torch.manual_seed(seed)) before building each net, so that the "
            "scales are compared on the same draw of weights (up to their scale) and the same mini-batches.")
 
 
 def scan_theory_best(scan_init) -> None:
-    """Check, on the default scan (digits, depth 20, width 32, a = 0.2), that the signal vanishes at
-    theory / 4 (loss stays at log 10), that the losses are finite up to the theory scale, and that the
-    best of theory x (1/4, 1/2, 1, 2, 4) is the theory scale."""
+    """Check that on short scans (SCAN_STEPS SGD steps at lr SCAN_LR; depth 20, width 32, a = 0.2) the
+    critical scale beats half and double the critical scale, for at least one of the three SCAN_SEEDS."""
     f = student(scan_init, "scan_init")
     theory = theory_sigma_w2(SCAN_SLOPE)
     scales = [c * theory for c in SCAN_FACTORS]
-    losses = as_float_list(f(scales), len(scales), "scan_init(theory x [1/4, 1/2, 1, 2, 4])")
-    table = ", ".join(f"{c:g} x: {l:.4g}" for c, l in zip(SCAN_FACTORS, losses))
-    expect(bool(np.all(np.isfinite(losses[:3]))),
-           f"scan_init should give finite losses up to the theory scale, where the signal neither explodes nor "
-           f"vanishes; got {table}.")
-    expect(abs(losses[0] - math.log(10)) <= VANISH_ATOL,
-           f"At sigma_w2 = theory / 4 a depth-20 net shrinks the signal by 4^-21 ~ 2e-13: the logits are ~0 and the "
-           f"gradients vanish, so the loss should stay at chance level, log 10 = 2.3026 (within {VANISH_ATOL}); got "
-           f"{losses[0]:.4f} ({table}). Is each net built with the sigma_w2 it is given (deep_mlp(..., sigma_w2=...))?")
-    best = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.inf)))
-    expect(SCAN_FACTORS[best] == 1.0,
-           f"The scan over sigma_w2 = theory x [1/4, 1/2, 1, 2, 4] should be best at the theory value "
-           f"2/(1 + a^2) = {theory:.4f} (measured on 70 seeds: loss 1.13 +- 0.14 there, > 2.26 at half and double); "
-           f"got {table}. Train each scale with the defaults (SGD lr 0.05, 150 steps, batches of 128, gradient norm "
-           f"clipped to 1) and return the final cross-entropy on the whole data set.")
+    middle = SCAN_FACTORS.index(1.0)
+    rows, runs = [], []
+    for seed in SCAN_SEEDS:
+        call = f"scan_init(critical x {list(SCAN_FACTORS)}, steps={SCAN_STEPS}, lr={SCAN_LR}, seed={seed})"
+        losses = as_float_list(f(scales, steps=SCAN_STEPS, lr=SCAN_LR, seed=seed), len(scales), call)
+        others = np.delete(losses, middle)
+        if math.isfinite(losses[middle]) and not np.any(others <= losses[middle]):
+            return
+        runs.append(losses)
+        rows.append(f"seed {seed}: " + ", ".join(f"{c:g} x: {l:.4g}" for c, l in zip(SCAN_FACTORS, losses)))
+    runs = np.array(runs)
+    if np.allclose(runs, runs[:, :1], rtol=1e-6):
+        hint = " The loss does not depend on sigma_w2: is each net built with the sigma_w2 it is given?"
+    elif np.all(runs[:, -1] < runs[:, middle]):
+        hint = (" Double the critical scale wins: is sigma_w2 used as the variance factor, Var[W] = sigma_w2 / fan_in "
+                "(not as the standard deviation)?")
+    elif np.all(np.abs(runs[:, 0] - math.log(10)) < 0.01) and np.all(runs[:, middle] > math.log(10)):
+        hint = " These look like the losses of untrained nets: is the net trained for `steps` steps?"
+    else:
+        hint = ""
+    raise CheckFailed(
+        f"After {SCAN_STEPS} SGD steps (lr {SCAN_LR}) the critical scale sigma_w^2 = {theory:.4f} should give a lower "
+        f"loss than half and double that scale: measured over 600 runs of four correct implementations, the loss is "
+        f"1.62 +- 0.12 at the critical scale, above 2.29 at half and above 4.5 at double, and a correct scan fails "
+        f"this rung (on all three seeds) with probability below 1e-6. Got: " + "; ".join(rows) + ". Build each net with "
+        "the sigma_w2 it is given (the variance factor, Var[W] = sigma_w2 / fan_in), train it for `steps` steps "
+        "(SGD with learning rate lr, batches of batch_size, gradient norm clipped to 1) and return the cross-entropy "
+        "of the trained net on the whole data set." + hint)
 
 
 # -- init_q8: tanh mean field --------------------------------------------------------------------
-_Z, _W = hermegauss(301)
-_W = _W / _W.sum()
-# Oracle accuracy on the graded range (q* <= 2.1): below 1e-11 (checked against scipy.integrate.quad
-# in tests/init/test_statistics.py). 101-node Gauss-Hermite is within 4e-7 there, 81-node within 3e-6;
+# Oracle accuracy on the graded range (q* <= 1.74 on CHI1_GRID): below 1e-10 (checked against
+# scipy.integrate.quad in tests/init/test_statistics.py). 101-node Gauss-Hermite (the notebook's) is within
+# 1.5e-7 for E[sech^4] and 3.6e-7 for chi_1 there (8e-7 for E[sech^4] at q = 2.1), 81-node within 3e-6;
 # Monte Carlo with 1e6 samples is off by 5e-4 to 8e-4 (sd) and fails; the mistakes named below are off by > 1e-2.
 CHI1_ATOL = 1e-5
-CHI1_GRID = tuple((w, b) for w in (0.25, 0.5, 1.0, 1.5, 2.0, 2.5) for b in (0.0, 0.05, 0.2, 0.5) if (w, b) != (1.0, 0.0))
+# Seven points cover both phases, zero and large biases, and q* up to 1.74 (every mistake named in
+# chi1_quadrature is off by > 1e-2 on several of them); each point costs the student's code a root search.
+CHI1_GRID = ((0.25, 0.5), (0.5, 0.05), (1.0, 0.2), (1.5, 0.0), (1.5, 0.2), (2.0, 0.05), (2.5, 0.5))
 # The critical point to 1e-3 (as asked); 51-node quadrature is within 2e-4 for sigma_b^2 <= 0.3.
 CRIT_ATOL = 1e-3
-CRIT_BIASES = (0.0, 0.01, 0.05, 0.1, 0.3)
-
-
-def oracle_q_star(sigma_w2: float, sigma_b2: float) -> float:
-    """The stable fixed point of q -> sigma_w2 E[tanh(sqrt(q) z)^2] + sigma_b2."""
-    if sigma_b2 == 0.0 and sigma_w2 <= 1.0:
-        return 0.0
-    g = lambda q: sigma_w2 * float(_W @ np.tanh(math.sqrt(q) * _Z) ** 2) + sigma_b2 - q
-    return brentq(g, 1e-12 if sigma_b2 == 0.0 else 0.0, sigma_w2 + sigma_b2, xtol=1e-15, rtol=1e-15)
-
-
-def oracle_chi1(sigma_w2: float, sigma_b2: float, q: float = None, power: int = 4) -> float:
-    """sigma_w2 E[tanh'(sqrt(q) z)^2] at q = q* (tanh' = sech^2, so power 4; power 2 is E[tanh'])."""
-    q = oracle_q_star(sigma_w2, sigma_b2) if q is None else q
-    return sigma_w2 * float(_W @ np.cosh(math.sqrt(q) * _Z) ** (-power))
-
-
-def oracle_critical(sigma_b2: float) -> float:
-    return brentq(lambda s: oracle_chi1(s, sigma_b2) - 1.0, 0.5, 8.0, xtol=1e-13)
+CRIT_BIASES = (0.0, 0.05, 0.3)
 
 
 def q_star_fixed_point(tanh_q_star) -> None:
@@ -579,7 +542,7 @@ def q_star_fixed_point(tanh_q_star) -> None:
         want = oracle_q_star(sw, sb)
         if abs(got - want) <= CHI1_ATOL:
             continue
-        one_step = sw * float(_W @ np.tanh(_Z) ** 2) + sb
+        one_step = sw * gauss_mean(np.tanh(GAUSS_NODES) ** 2) + sb
         wrong = {"one step of the map from q = 1, not its fixed point": one_step,
                  "the fixed point of the map without sigma_b^2": oracle_q_star(sw, 0.0)}
         named = [name for name, value in wrong.items() if abs(got - value) <= 1e-4]
