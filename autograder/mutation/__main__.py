@@ -29,11 +29,15 @@ from .run import CPU_FACTOR, CPU_SLACK_S, PROBES, Pool, equivalence_job, grade_j
 
 
 def _prepare(cells: list, folder: Path) -> None:
-    """Import what the notebook imports once, before forking (children start warm)."""
+    """Import what the notebook imports once, before forking (children start warm). With torch,
+    also ``torch._dynamo``, which the first ``torch.optim`` optimizer imports (about 1.2 CPU s that
+    every child of a training question would otherwise pay again)."""
     from .run import namespace_of
     from autograder.packaging.cells import reference_sources
 
     namespace_of(reference_sources(cells), folder)
+    if "torch" in sys.modules:
+        import torch._dynamo  # noqa: F401
 
 
 def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dict = None,

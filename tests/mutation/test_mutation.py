@@ -45,6 +45,24 @@ def test_mutants_change_only_the_student_written_lines(tmp_path):
     assert {"core/ReplaceBinaryOperator_Add_Sub", "core/NumberReplacer"} <= {m.operator for m in mutants}
 
 
+def test_equivalence_probe_varies_counts_but_not_flags():
+    """Check the probe's random variants: ints n >= 2 (epochs, widths, budgets) move within
+    n +- max(1, n // 10), so a mutant that differs only at other counts (``epochs // 39`` for
+    ``epochs // 40``: equal at 80, not at 78 or 79) is not called equivalent; bools, 0 and 1 stay."""
+    import numpy as np
+
+    from autograder.mutation.run import PROBES, _perturbed
+
+    rng = np.random.default_rng(20240611)
+    call = ((80, 0, 1, True), {"epochs": 273, "lr": 0.01, "nested": [2]})
+    draws = [_perturbed(call, rng) for _ in range(PROBES)]
+    for (n, zero, one, flag), kwargs in draws:
+        assert (zero, one, flag) == (0, 1, True) and type(n) is int and 72 <= n <= 88
+        assert type(kwargs["epochs"]) is int and 246 <= kwargs["epochs"] <= 300 and kwargs["nested"][0] in (1, 2, 3)
+    assert any(n // 39 != n // 40 for (n, *_), _ in draws)
+    assert len({n for (n, *_), _ in draws}) > 5
+
+
 def test_pool_reports_results_cpu_timeouts_and_crashes():
     """Check the forked pool: a result comes back, a CPU hog is stopped by its CPU limit (not the
     wall clock), and a child that dies is a kill, not a lost result."""
