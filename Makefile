@@ -12,7 +12,7 @@ STAMP       := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 JOBS        ?= 2
 
-.PHONY: venv dist assignments test test-quick bench grade mutants clean help
+.PHONY: venv dist assignments test test-quick bench grade mutants mutants-table clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,9 @@ grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=resul
 mutants: $(STAMP)  ## make mutants A=<assignment> [Q=<question>] [UPDATE=1]: how many mutants of the reference code each question's checks kill
 	@test -n "$(A)" || { echo "usage: make mutants A=sawtooth [Q=sawtooth_q3] [UPDATE=1]"; exit 2; }
 	$(PY) -m autograder.mutation --assignment $(A) $(foreach q,$(Q),--question $(q)) $(if $(UPDATE),--update)
+
+mutants-table: $(STAMP)  ## the README's "How sharp are the graders" table, from the committed baselines
+	@$(PY) -m autograder.mutation --table
 
 clean:  ## remove build outputs (keeps the venv)
 	rm -rf dist .pytest_cache
