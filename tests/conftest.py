@@ -1,9 +1,17 @@
-r"""Fixtures shared by every test suite: one build of each assignment per session."""
+r"""Fixtures shared by every test suite: one build of each assignment per session.
+
+Also the suite's own clock: ``--durations`` (``make test`` prints the 15 slowest) measures wall
+time, which other jobs on the machine inflate; the terminal summary adds the slowest tests by CPU
+seconds (this process + the processes it waited for: sandbox workers, subprocesses) and the
+suite's total, which do not move with the load.
+"""
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +71,33 @@ def suite(request, suite_of):
 def reference(request):
     """The reference solution of the test module's assignment, in a fresh namespace."""
     return reference_namespace(_assignment_of(request))
+
+
+# -- CPU seconds per test (see the module doc) -------------------------------------------------------
+
+_CPU_BY_TEST: dict = {}
+
+
+def _cpu_now() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    started = _cpu_now()
+    yield
+    _CPU_BY_TEST[item.nodeid] = _cpu_now() - started
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    durations = config.getoption("durations", None)
+    if not durations or not _CPU_BY_TEST:
+        return
+    slowest = sorted(_CPU_BY_TEST.items(), key=lambda item: -item[1])[:durations]
+    terminalreporter.write_sep("=", f"slowest {len(slowest)} by CPU seconds (setup + call + teardown, "
+                                    "with the processes each test waited for)")
+    for nodeid, seconds in slowest:
+        terminalreporter.write_line(f"{seconds:7.2f}s cpu  {nodeid}")
+    terminalreporter.write_line(f"total: {sum(_CPU_BY_TEST.values()):.0f} CPU s in {len(_CPU_BY_TEST)} tests; "
+                                f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
