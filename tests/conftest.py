@@ -56,6 +56,31 @@ def suite_of(dist_root):
     return lambda assignment: load_suite(dist_root(assignment) / "autograder" / "private")
 
 
+@pytest.fixture(scope="session")
+def graded_in_sandbox(dist_root, suite_of):
+    """``graded_in_sandbox(assignment, "reference" | "stub")``: the Report of the master notebook or
+    of the built student stub graded through the sandbox, as ``make grade`` grades it; graded once
+    per session and shared (tests/test_notebooks.py checks the scores; the regrade test and the
+    load tests compare their own gradings with it). Whoever needs a fresh grading calls
+    ``grade`` itself."""
+    from autograder.grading.engine import grade
+    from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
+    from tests.support import REPO
+
+    reports: dict = {}
+
+    def get(assignment: str, which: str):
+        if (assignment, which) not in reports:
+            source = dist_root(assignment) / "autograder"
+            notebook = (REPO / "solutions" / assignment / f"{assignment}.ipynb" if which == "reference"
+                        else dist_root(assignment) / "student" / f"{assignment}.ipynb")
+            options = SandboxOptions(str(source / "public"), default_sandbox_user())
+            reports[(assignment, which)] = grade(suite_of(assignment), notebook, options)
+        return reports[(assignment, which)]
+
+    return get
+
+
 def _assignment_of(request) -> str:
     """The assignment a test module belongs to: its package, tests/<assignment>/."""
     return request.module.__name__.split(".")[1]

@@ -11,7 +11,8 @@ CPU seconds of the kernel's process tree (``/proc/<pid>/stat``: its own time and
 children it waited for, e.g. DataLoader workers).
 
 Claims are found in code cells' comments (they belong to that cell) and in markdown (they belong to
-the next code cell, or to the whole notebook when the sentence says "whole notebook"). A cell with
+the next given experiment cell, the code that runs something, not a cell of definitions; or to the
+whole notebook when the sentence says "whole notebook"). A cell with
 several claims is held to the largest (the others describe parts of it). Sentences about graded
 budgets, the checks, a solution's own speed, alternatives or real data ("budget", "allow", "check",
 "loop", "per epoch", "instead of", "speed", "CPU time", "grader", "solution") are listed as not
@@ -36,8 +37,8 @@ from autograder.packaging.cells import master_code_cells
 REPO = Path(__file__).resolve().parents[2]
 FACTOR = 2.0                      # a claim is off when measured / claimed leaves [1/FACTOR, FACTOR]
 SLACK_S = 0.5                     # ... and by more than this (nobody notices 0.04 s for "about 0.1 s")
-NOT_CELL_TIMES = ("budget", "allow", "check", "loop", "per epoch", "instead of", "speed", "cpu time", "grader",
-                  "solution")
+NOT_CELL_TIMES = re.compile(r"\b(budgets?|allow(s|ed)?|checks?|loops?|per epoch|instead of|speed|cpu time|grader|"
+                            r"solutions?)\b", re.I)
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _UNIT = r"(ms|s|secs?|seconds?|min|minutes?)\b"
@@ -79,7 +80,7 @@ def claims_in(text: str) -> list:
     for sentence in _sentences(text):
         one_line = " ".join(sentence.split())
         lowered = one_line.lower()
-        scope = ("not a cell time" if any(word in lowered for word in NOT_CELL_TIMES)
+        scope = ("not a cell time" if NOT_CELL_TIMES.search(one_line)
                  else "notebook" if "whole notebook" in lowered else "cell")
         spans = []
         for match in _NUMERIC.finditer(one_line):
@@ -149,8 +150,9 @@ def run_notebook(assignment: str, timeout: float = 1800.0) -> tuple:
             notebook.cells.append(nbformat.v4.new_markdown_cell(cell.source))
         elif cell.cell_type == "code" and roles.get(index) != "test":
             timing = CellTime(index, roles.get(index, "?"), next((l for l in cell.source.splitlines() if l.strip()), ""))
-            timing.claims = pending + claims_in(_comments(cell.source))
-            pending = []
+            timing.claims = claims_in(_comments(cell.source))
+            if timing.role in ("experiment", "setup"):   # what markdown says "takes N s" is run here
+                timing.claims, pending = pending + timing.claims, []
             notebook.cells.append(nbformat.v4.new_code_cell(cell.source))
             plan.append((len(notebook.cells) - 1, timing))
     cache = tempfile.mkdtemp(prefix="gd-bench-cache-")
