@@ -32,6 +32,7 @@ import numpy as np
 CLASSES = ("cat", "dog", "wild")          # ImageFolder sorts class folders: cat=0, dog=1, wild=2
 IMAGE_SIZE = 32
 PER_CLASS = {"train": 120, "val": 40}
+MINI_PER_CLASS = {"train": 24, "val": 8}   # offline_root(mini=True): for quick checks of loaders
 DATA_SEED = 2024
 DATA_VERSION = 1                          # bump when the drawing changes: a new cache folder
 PLAIN_MEAN, PLAIN_STD = 0.5, 0.25         # fixed normalisation of :func:`plain_loaders`
@@ -77,16 +78,22 @@ def _paint(image: np.ndarray, mask: np.ndarray, colour: Any) -> np.ndarray:
     return image * (1.0 - mask[..., None]) + mask[..., None] * np.asarray(colour, dtype=np.float64)
 
 
-def draw_face(label: int, rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarray:
+def draw_face(label: int, rng: np.random.Generator, size: int = IMAGE_SIZE, probe: bool = False) -> np.ndarray:
     r"""One toy animal face of class ``label`` (0 cat, 1 dog, 2 wild), drawn with ``rng``.
 
     The face is drawn in head coordinates (u, v) = R(tilt) (x - centre) / scale (v points down),
     so position, tilt and size vary while the shapes that define the class stay the same.
 
+    A *probe* face (``probe=True``, what the grader feeds an augmentation pipeline) is the same
+    face in canonical form: upright (tilt 0), centred, scale 1, no pixel noise, a dark fur on a
+    light background (every channel of the background about 0.2 or more above the fur's). It draws
+    the same random numbers, so only these choices differ from the data face.
+
     Args:
         label: class index into :data:`CLASSES`.
         rng: the generator that makes every random choice of this image.
         size: image side in pixels (the shapes are laid out for 32).
+        probe: draw the canonical probe form.
     Returns:
         uint8 array (size, size, 3), RGB.
     """
@@ -95,12 +102,19 @@ def draw_face(label: int, rng: np.random.Generator, size: int = IMAGE_SIZE) -> n
     background = rng.uniform(0.05, 0.95, 3)
     direction = rng.normal(size=2)
     direction /= np.linalg.norm(direction)
-    image = background + 0.15 * (((xx - 15.5) * direction[0] + (yy - 15.5) * direction[1]) / 16.0)[..., None]
+    ramp = 0.15
+    if probe:
+        background, ramp = 0.8 + (background - 0.05) / 6.0, 0.05
+    image = background + ramp * (((xx - 15.5) * direction[0] + (yy - 15.5) * direction[1]) / 16.0)[..., None]
     cx, cy = 15.5 + rng.uniform(-3.0, 3.0), 16.5 + rng.uniform(-2.5, 2.5)
     tilt, scale = np.deg2rad(rng.uniform(-15.0, 15.0)), rng.uniform(0.8, 1.1)
+    if probe:
+        cx, cy, tilt, scale = 15.5, 16.5, 0.0, 1.0
     u = ((xx - cx) * np.cos(tilt) + (yy - cy) * np.sin(tilt)) / scale
     v = (-(xx - cx) * np.sin(tilt) + (yy - cy) * np.cos(tilt)) / scale
     fur = np.clip(_FURS[rng.integers(len(_FURS))] + rng.normal(0.0, 0.06, 3), 0.0, 1.0)
+    if probe:
+        fur = 0.6 * fur                  # <= 0.6 in every channel; the background >= 0.8 (+- the ramp)
     dark = 0.55 * fur
     if label == 0:                       # cat: tall pointed ears (pink inside) on top
         for side in (-1, 1):
@@ -131,7 +145,9 @@ def draw_face(label: int, rng: np.random.Generator, size: int = IMAGE_SIZE) -> n
     for side in (-1, 1):
         image = _paint(image, _ellipse(u, v, side * 3.5, -1.8, 1.4, 1.2), eye)
         image = _paint(image, _ellipse(u, v, side * 3.5, -1.8, 0.5, 1.0), [0.02, 0.02, 0.02])
-    image = image + rng.normal(0.0, 0.08, image.shape)
+    noise = rng.normal(0.0, 0.08, image.shape)
+    if not probe:
+        image = image + noise
     return np.clip(np.round(image * 255.0), 0, 255).astype(np.uint8)
 
 
@@ -152,7 +168,7 @@ def _images(split: str) -> Tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def make_images(split: str) -> Tuple[np.ndarray, np.ndarray]:
+def make_images(split: str, mini: bool = False) -> Tuple[np.ndarray, np.ndarray]:
     r"""The toy faces of one split, in ImageFolder order (class by class, file by file).
 
     Image ``i`` of class ``c`` is drawn by ``np.random.default_rng([DATA_SEED, DATA_VERSION,
@@ -160,11 +176,39 @@ def make_images(split: str) -> Tuple[np.ndarray, np.ndarray]:
 
     Args:
         split: "train" (120 per class) or "val" (40 per class).
+        mini: only the first ``MINI_PER_CLASS[split]`` images of each class.
     Returns:
         images: uint8 array (N, 32, 32, 3) (read-only); labels: int64 array (N,) with values in
         0..2, sorted.
     """
-    return _images(split)
+    images, labels = _images(split)
+    if not mini:
+        return images, labels
+    keep = np.concatenate([np.flatnonzero(labels == c)[:MINI_PER_CLASS[split]] for c in range(len(CLASSES))])
+    return images[keep], labels[keep]
+
+
+PROBE_STREAM = 7                          # keeps probe draws apart from the splits' streams
+
+
+def probe_faces(per_class: int, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    r"""Canonical probe faces (see :func:`draw_face`): upright, centred, dark fur on a light
+    background, no noise. The grader applies a student's augmentation pipeline to them and asks
+    its face classifier whether the class is still recognisable.
+
+    Face ``i`` of class ``c`` is drawn by ``np.random.default_rng([DATA_SEED, DATA_VERSION,
+    PROBE_STREAM, seed, c, i])``.
+
+    Args:
+        per_class: faces per class.
+        seed: selects an independent set of probes.
+    Returns:
+        images: uint8 array (3 * per_class, 32, 32, 3), class by class; labels: int64 array.
+    """
+    images = [draw_face(label, np.random.default_rng([DATA_SEED, DATA_VERSION, PROBE_STREAM, seed, label, i]),
+                        probe=True)
+              for label in range(len(CLASSES)) for i in range(per_class)]
+    return np.stack(images), np.repeat(np.arange(len(CLASSES), dtype=np.int64), per_class)
 
 
 # -- the ImageFolder tree (PIL) ----------------------------------------------------------------
@@ -172,20 +216,24 @@ def _cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
-def offline_root(cache_dir: Optional[os.PathLike] = None) -> Path:
+def offline_root(cache_dir: Optional[os.PathLike] = None, mini: bool = False) -> Path:
     r"""The folder of the toy faces, ``<cache>/going-deeper/toy-afhq-v<DATA_VERSION>``, with the
     ImageFolder layout ``{train,val}/{cat,dog,wild}/NNNN.png``; written on first use (about 1 s).
+
+    ``mini=True``: the folder ``toy-afhq-v<DATA_VERSION>-mini`` with only the first
+    ``MINI_PER_CLASS`` images of each class and split (the grader tests loaders on it, quickly).
 
     The files are written to a temporary folder that is renamed into place, so concurrent first
     uses never see a half-written tree.
 
     Args:
         cache_dir: where to keep it; default ``$XDG_CACHE_HOME`` or ``~/.cache``.
+        mini: the small version.
     Returns:
         the root folder (a Path).
     """
     base = Path(cache_dir) if cache_dir is not None else _cache_home()
-    root = base / "going-deeper" / f"toy-afhq-v{DATA_VERSION}"
+    root = base / "going-deeper" / f"toy-afhq-v{DATA_VERSION}{'-mini' if mini else ''}"
     if (root / "COMPLETE").exists():
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +242,7 @@ def offline_root(cache_dir: Optional[os.PathLike] = None) -> Path:
         from PIL import Image
 
         for split in PER_CLASS:
-            images, labels = make_images(split)
+            images, labels = make_images(split, mini)
             counters = {}
             for image, label in zip(images, labels):
                 folder = staging / split / CLASSES[label]
@@ -202,7 +250,7 @@ def offline_root(cache_dir: Optional[os.PathLike] = None) -> Path:
                 index = counters.get(label, 0)
                 counters[label] = index + 1
                 Image.fromarray(image).save(folder / f"{index:04d}.png")
-        (staging / "COMPLETE").write_text(f"toy faces v{DATA_VERSION}\n")
+        (staging / "COMPLETE").write_text(f"toy faces v{DATA_VERSION}{' (mini)' if mini else ''}\n")
         try:
             os.rename(staging, root)
         except OSError:                  # somebody else finished first (or a stale partial tree)
@@ -257,6 +305,72 @@ def plain_loaders(batch_size: int = 32, seed: int = 0) -> tuple:
     return train, DataLoader(sets[1], batch_size=batch_size, shuffle=False)
 
 
+class TransformedItems:
+    r"""A map-style dataset (what ``DataLoader`` reads) over a list of ``(image, label)`` pairs that
+    applies ``transform`` to the image every time an item is read: a random transform gives a new
+    draw in every epoch, without decoding the image files again.
+
+    Args:
+        items: a list of (image, label) pairs, e.g. ``[raw[i] for i in indices]``.
+        transform: the callable applied to each image.
+    """
+
+    def __init__(self, items: list, transform: Callable):
+        self.items, self.transform = list(items), transform
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> tuple:
+        image, label = self.items[index]
+        return self.transform(image), label
+
+
+def random_images(n: int, height: int, width: int, seed: int) -> np.ndarray:
+    r"""Random uint8 images (n, 3, height, width) with other statistics than the faces: per image a
+    random mean colour, per pixel uniform noise around it (numpy only; the grader's oracle draws the
+    same pixels)."""
+    rng = np.random.default_rng([DATA_SEED, seed])
+    centre = rng.uniform(40, 215, (n, 3, 1, 1))
+    return np.clip(np.round(centre + rng.uniform(-40, 40, (n, 3, height, width))), 0, 255).astype(np.uint8)
+
+
+def random_dataset(n: int, height: int, width: int, seed: int) -> list:
+    r""":func:`random_images` as a data set: a list of (uint8 tensor (3, height, width), 0) pairs."""
+    import torch
+
+    return [(torch.from_numpy(image), 0) for image in random_images(n, height, width, seed)]
+
+
+# -- what the grader asks about a student's transforms -----------------------------------------
+def apply_each(transform: Callable, images: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    r"""``transform`` applied to each uint8 image tensor ``images[i]`` in turn (the grader's view
+    of a training or evaluation pipeline: one call per image, as a Dataset makes them).
+
+    Args:
+        transform: maps a uint8 tensor (3, H, W) to a float32 tensor (3, size, size).
+        images: uint8 array (N, 3, H, W).
+    Returns:
+        float32 array (N, 3, size, size) of the outputs.
+    Raises:
+        ValueError: naming the first output that is not a float32 tensor of that shape.
+    """
+    import torch
+
+    outputs = []
+    for index, image in enumerate(images):
+        out = transform(torch.from_numpy(np.ascontiguousarray(image)))
+        if not isinstance(out, torch.Tensor):
+            raise ValueError(f"the transform returned {type(out).__name__} for a uint8 image tensor; it should "
+                             "return a tensor")
+        if out.dtype != torch.float32 or tuple(out.shape) != (3, size, size):
+            raise ValueError(f"the transform returned a {out.dtype} tensor of shape {tuple(out.shape)} for a uint8 "
+                             f"image tensor of shape {tuple(image.shape)}; it should return float32 of shape "
+                             f"(3, {size}, {size})")
+        outputs.append(out.detach().cpu().numpy())
+    return np.stack(outputs) if outputs else np.zeros((0, 3, size, size), dtype=np.float32)
+
+
 # -- what the grader asks about a student's make_loaders ---------------------------------------
 def _batches(loader: Any, what: str) -> tuple:
     import torch
@@ -281,13 +395,29 @@ def _batches(loader: Any, what: str) -> tuple:
     return x, y, sizes, dtypes, tuple(int(s) for s in xs[0].shape[1:])
 
 
-def loader_report(make_loaders: Callable, batch_size: int, seed: int, root: Optional[str] = None) -> dict:
+def first_batches(train: Any, val: Any) -> dict:
+    r"""What the first batch of each of a student's loaders holds (for a public check): the
+    training images' dtype and shape, the labels' dtype, the first validation labels."""
+    batches = {}
+    for what, loader in (("training", train), ("validation", val)):
+        batch = next(iter(loader))
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise ValueError(f"the first batch of the {what} loader should be a pair (images, labels), got "
+                             f"{type(batch).__name__}")
+        batches[what] = batch
+    (x, y), (_, val_y) = batches["training"], batches["validation"]
+    return {"x_dtype": str(x.dtype), "x_shape": [int(s) for s in x.shape], "y_dtype": str(y.dtype),
+            "val_y": [int(v) for v in val_y.reshape(-1)]}
+
+
+def loader_report(make_loaders: Callable, batch_size: int, seed: int, mini: bool = False) -> dict:
     r"""Run a ``make_loaders(root, batch_size, seed)`` and describe what its loaders yield, as
     plain arrays (for the grader, which cannot iterate a DataLoader itself).
 
-    Calls ``make_loaders`` three times: with ``seed`` (one full pass over train, two over val,
-    then its first train batch), again with ``seed`` after drawing from torch's global generator
-    (its first train batch), and with ``seed + 1`` (its first train batch).
+    Calls ``make_loaders`` on :func:`offline_root` (``mini``: the small version) three times:
+    with ``seed`` (one full pass over train, two over val, then its first train batch), again with
+    ``seed`` after drawing from torch's global generator (its first train batch), and with
+    ``seed + 1`` (its first train batch).
 
     Returns:
         dict: ``types`` (the two loaders' type names); ``train_x`` (N, 3*H*W) float32 and
@@ -298,7 +428,7 @@ def loader_report(make_loaders: Callable, batch_size: int, seed: int, root: Opti
     """
     import torch
 
-    root = offline_root() if root is None else Path(root)
+    root = offline_root(mini=mini)
     train, val = make_loaders(root, batch_size, seed)
     report: dict = {"types": [type(train).__name__, type(val).__name__]}
     tx, ty, sizes, dtypes, shape = _batches(train, "training")

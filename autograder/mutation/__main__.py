@@ -2,6 +2,7 @@ r"""``make mutants A=<assignment> [Q=<question>] [UPDATE=1]``: how many mutants 
 reference code the checks kill.
 
     python -m autograder.mutation --assignment sawtooth [--question sawtooth_q3] [--jobs 2] [--update]
+    python -m autograder.mutation --assignment sawtooth --recount     # after reviewing reasons
 
 Builds the assignment's suite, generates every mutant of each question (:mod:`.generate`), grades
 them in forked children (:mod:`.run`), probes the survivors for equivalence, prints a table per
@@ -28,11 +29,15 @@ from .run import CPU_FACTOR, CPU_SLACK_S, PROBES, Pool, equivalence_job, grade_j
 
 
 def _prepare(cells: list, folder: Path) -> None:
-    """Import what the notebook imports once, before forking (children start warm)."""
+    """Import what the notebook imports once, before forking (children start warm). With torch,
+    also ``torch._dynamo``, which the first ``torch.optim`` optimizer imports (about 1.2 CPU s that
+    every child of a training question would otherwise pay again)."""
     from .run import namespace_of
     from autograder.packaging.cells import reference_sources
 
     namespace_of(reference_sources(cells), folder)
+    if "torch" in sys.modules:
+        import torch._dynamo  # noqa: F401
 
 
 def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dict = None,
@@ -97,7 +102,13 @@ def main(argv: list = None) -> int:
     parser.add_argument("--question", action="append", help="only this question (repeatable)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--update", action="store_true", help="write the baseline instead of comparing")
+    parser.add_argument("--recount", action="store_true",
+                        help="only rewrite the baseline's kill rates from its reviewed reasons (no grading)")
     args = parser.parse_args(argv)
+    if args.recount:
+        for q, rate in baseline.recount(baseline.path_of(REPO, args.assignment)).items():
+            print(f"{q:<22}{rate:>10.1%}")
+        return 0
 
     started = time.monotonic()
     records = evaluate(args.assignment, args.question, args.jobs)

@@ -186,7 +186,12 @@ class _Recorder:
 
 
 def _perturbed(value: Any, rng: np.random.Generator) -> Any:
-    """The same structure with every float array/tensor redrawn uniformly over its own range."""
+    """The same structure with every float array/tensor redrawn uniformly over its own range, every
+    float moved by up to its size, and every int n >= 2 (not a bool) redrawn uniformly from
+    n - max(1, n // 10) .. n + max(1, n // 10): counts such as epochs, widths and budgets vary too,
+    so a mutant that agrees with the reference only at the checks' counts (``epochs // 39`` for
+    ``epochs // 40`` at 80) is not called equivalent. 0 and 1 (flags, seeds, unit sizes) stay and
+    no int drops below 1, so the probe stays inside most contracts."""
     import sys
 
     torch = sys.modules.get("torch")
@@ -199,6 +204,9 @@ def _perturbed(value: Any, rng: np.random.Generator) -> Any:
         return torch.tensor(array, dtype=value.dtype).requires_grad_(value.requires_grad)
     if isinstance(value, float):
         return float(value + rng.uniform(-1.0, 1.0) * max(abs(value), 1.0))
+    if type(value) is int and value >= 2:
+        spread = max(1, value // 10)
+        return value + int(rng.integers(-spread, spread + 1))
     if isinstance(value, list):
         return [_perturbed(v, rng) for v in value]
     if isinstance(value, tuple):

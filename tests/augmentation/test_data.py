@@ -146,3 +146,65 @@ def test_progress_bar_counts_and_ends_its_line():
     text = out.getvalue()
     assert items == [0, 1, 2] and len(bar) == 3
     assert "epoch 1 [" in text and "3/3 loss 2" in text and text.endswith("\n")
+
+
+def test_probe_faces_are_canonical_and_apart_from_the_data():
+    """Check that probe faces are deterministic, balanced, noise-free with a light background (every
+    corner pixel >= 0.7) and darker fur at the centre, and that other seeds give other faces."""
+    images, labels = afhq.probe_faces(5, 0)
+    again, _ = afhq.probe_faces(5, 0)
+    assert images.shape == (15, 32, 32, 3) and np.array_equal(images, again)
+    assert labels.tolist() == [0] * 5 + [1] * 5 + [2] * 5
+    corners = images[:, [0, 0, -1, -1], [0, -1, 0, -1]] / 255.0
+    assert corners.min() >= 0.7
+    assert np.all(images[:, 16, 10].mean(axis=1) < images[:, 0, 0].mean(axis=1))
+    assert not np.array_equal(afhq.probe_faces(5, 1)[0], images)
+
+
+def test_mini_root_holds_the_first_faces_of_each_class(tmp_path):
+    """Check that offline_root(mini=True) writes the first MINI_PER_CLASS faces of each class and
+    split, pixel for pixel, beside the full tree."""
+    root = afhq.offline_root(tmp_path, mini=True)
+    assert root.name.endswith("-mini") and (root / "COMPLETE").exists()
+    for split, n in afhq.MINI_PER_CLASS.items():
+        dataset = afhq.raw_dataset(split, root)
+        images, labels = afhq.make_images(split, mini=True)
+        assert len(dataset) == 3 * n and np.bincount(labels).tolist() == [n] * 3
+        full, full_labels = afhq.make_images(split)
+        assert np.array_equal(images[n:2 * n], full[full_labels == 1][:n])
+        image, label = dataset[n]
+        assert label == 1 and np.array_equal(image.permute(1, 2, 0).numpy(), images[n])
+
+
+def test_random_dataset_matches_random_images():
+    """Check that random_dataset's tensors are random_images' pixels (what the grader's oracle uses)."""
+    dataset = afhq.random_dataset(3, 5, 7, 2)
+    images = afhq.random_images(3, 5, 7, 2)
+    assert len(dataset) == 3 and all(label == 0 for _, label in dataset)
+    assert np.array_equal(np.stack([x.numpy() for x, _ in dataset]), images) and images.shape == (3, 3, 5, 7)
+
+
+def test_transformed_items_apply_the_transform_on_every_read():
+    """Check that TransformedItems calls the transform each time an item is read and keeps labels."""
+    calls = []
+    items = afhq.TransformedItems([(torch.zeros(3, 2, 2), 1), (torch.ones(3, 2, 2), 2)],
+                                  lambda x: calls.append(1) or x + 1)
+    image, label = items[1]
+    assert len(items) == 2 and label == 2 and float(image[0, 0, 0]) == 2.0
+    items[0], items[0]
+    assert len(calls) == 3
+
+
+def test_apply_each_and_first_batches_explain_bad_results():
+    """Check that apply_each stacks float32 outputs and names a wrong dtype or shape, and that
+    first_batches reads the first batch of each loader."""
+    images = np.zeros((2, 3, 4, 4), dtype=np.uint8)
+    out = afhq.apply_each(lambda x: x.float(), images, size=4)
+    assert out.shape == (2, 3, 4, 4) and out.dtype == np.float32
+    with pytest.raises(ValueError, match="float32 of shape"):
+        afhq.apply_each(lambda x: x, images, size=4)
+    with pytest.raises(ValueError, match="should return a tensor"):
+        afhq.apply_each(lambda x: x.numpy(), images, size=4)
+    batch = (torch.zeros(2, 3, 4, 4), torch.tensor([0, 1]))
+    report = afhq.first_batches([batch], [batch])
+    assert report == {"x_dtype": "torch.float32", "x_shape": [2, 3, 4, 4], "y_dtype": "torch.int64", "val_y": [0, 1]}

@@ -318,8 +318,10 @@ CORRECT = {
 
 # == slips =======================================================================================
 def slipped_loop(model, x, loss_of, data, epochs, lr, seed, accuracy, zero_grad=True, schedule="cosine",
-                 optimizer="adam", use_lr=True, record="before", every=None, eval_on="test"):
-    """The reference loop with one thing changed (each keyword names a slip)."""
+                 optimizer="adam", use_lr=True, record="before", every=None, eval_on="test", last="=="):
+    """The reference loop with one thing changed (each keyword names a slip). ``every``: the stride,
+    or a function of epochs giving it; ``last``: how the last epoch is recognised ("==", "is", or
+    None: not at all, only when the stride divides epochs)."""
     torch.manual_seed(seed)
 
     def make_optimizer(rate):
@@ -332,7 +334,7 @@ def slipped_loop(model, x, loss_of, data, epochs, lr, seed, accuracy, zero_grad=
     opt = make_optimizer(lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     history = _history(model)
-    every = max(1, epochs // 40) if every is None else every
+    every = max(1, epochs // 40) if every is None else every(epochs) if callable(every) else every
     for epoch in range(1, epochs + 1):
         if optimizer == "fresh_adam":
             opt = torch.optim.Adam(model.parameters(), lr=0.5 * lr * (1 + math.cos(math.pi * (epoch - 1) / epochs)))
@@ -346,7 +348,8 @@ def slipped_loop(model, x, loss_of, data, epochs, lr, seed, accuracy, zero_grad=
         if schedule == "cosine" and optimizer != "fresh_adam":
             scheduler.step()
         history["loss"].append(loss_of(model(x)).item() if record == "after" else loss.item())
-        if epoch % every == 0 or epoch == epochs:
+        is_last = epoch == epochs if last == "==" else epoch is epochs if last == "is" else False
+        if epoch % every == 0 or is_last:
             history["epoch"].append(epoch)
             history["test_acc"].append(accuracy(model, data[f"x_{eval_on}"], data[f"y_{eval_on}"]))
     return history

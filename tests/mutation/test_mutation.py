@@ -45,6 +45,24 @@ def test_mutants_change_only_the_student_written_lines(tmp_path):
     assert {"core/ReplaceBinaryOperator_Add_Sub", "core/NumberReplacer"} <= {m.operator for m in mutants}
 
 
+def test_equivalence_probe_varies_counts_but_not_flags():
+    """Check the probe's random variants: ints n >= 2 (epochs, widths, budgets) move within
+    n +- max(1, n // 10), so a mutant that differs only at other counts (``epochs // 39`` for
+    ``epochs // 40``: equal at 80, not at 78 or 79) is not called equivalent; bools, 0 and 1 stay."""
+    import numpy as np
+
+    from autograder.mutation.run import PROBES, _perturbed
+
+    rng = np.random.default_rng(20240611)
+    call = ((80, 0, 1, True), {"epochs": 273, "lr": 0.01, "nested": [2]})
+    draws = [_perturbed(call, rng) for _ in range(PROBES)]
+    for (n, zero, one, flag), kwargs in draws:
+        assert (zero, one, flag) == (0, 1, True) and type(n) is int and 72 <= n <= 88
+        assert type(kwargs["epochs"]) is int and 246 <= kwargs["epochs"] <= 300 and kwargs["nested"][0] in (1, 2, 3)
+    assert any(n // 39 != n // 40 for (n, *_), _ in draws)
+    assert len({n for (n, *_), _ in draws}) > 5
+
+
 def test_pool_reports_results_cpu_timeouts_and_crashes():
     """Check the forked pool: a result comes back, a CPU hog is stopped by its CPU limit (not the
     wall clock), and a child that dies is a kill, not a lost result."""
@@ -70,6 +88,23 @@ def test_sawtooth_relu_mutants_are_all_killed(suite_of):
     assert record.generated >= 2 and record.killed + record.timed_out == record.generated
 
 
+def test_missed_survivors_are_reviewed_but_count_against_the_kill_rate():
+    """Check the three kinds of survivor: UNREVIEWED is new (worse) and counts against the kill rate,
+    an accepted correct answer leaves the kill rate's denominator, a MISSED wrong answer is not new
+    but stays in the denominator; the stored kill rate follows the reasons."""
+    record = baseline.QuestionRecord(generated=10, killed=7, survived={"a": "x", "b": "y", "c": "z"})
+    record.accepted = {"a": {"mutant": "x", "reason": "a valid tie rule"},
+                       "b": {"mutant": "y", "reason": f"{baseline.MISSED}: no affordable check sees it"},
+                       "c": {"mutant": "z", "reason": f"{baseline.UNREVIEWED}: does this mutant deserve full marks?"}}
+    assert record.kill_rate == pytest.approx(7 / 9)
+    assert set(record.new_survivors) == {"c"}
+    entry = baseline.to_json(record, {"accepted": record.accepted})
+    assert entry["kill_rate"] == baseline.kill_rate_of(entry) == round(7 / 9, 4)
+    assert [p for p in baseline.compare(record, entry) if "kill rate" in p] == []
+    entry["accepted"]["c"]["reason"] = "correct: another valid rounding"      # a person reviews it
+    assert baseline.kill_rate_of(entry) == round(7 / 8, 4) != entry["kill_rate"]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_baseline_holds_on_a_sample(assignment, suite_of):
     """Check the committed baseline: every question meets the target kill rate, every accepted
@@ -80,6 +115,7 @@ def test_baseline_holds_on_a_sample(assignment, suite_of):
     stored = baseline.load(path)
     for question, entry in stored.items():
         assert entry["kill_rate"] >= baseline.TARGET_KILL_RATE, (question, entry["kill_rate"])
+        assert entry["kill_rate"] == baseline.kill_rate_of(entry), (question, "kill_rate does not match its reasons")
         unreviewed = {i: a for i, a in entry["accepted"].items() if a["reason"].startswith(baseline.UNREVIEWED)}
         assert not unreviewed, (question, unreviewed)
     sample = {q: entry["sample"] for q, entry in stored.items()}

@@ -199,5 +199,14 @@ def test_student_notebook_ends_with_the_submission_section(dist_root, assignment
     assert markdown.startswith("## Submission") and f"**{assignment}**" in markdown
     assert code.startswith(handout.SUBMISSION_MARKER) and f'export_submission(grader, "{assignment}")' in code
     written = handout.written_questions(master_path(assignment))
-    assert bool(written) == (f"**{assignment} (written)**" in markdown) == (assignment == "init")
+    assert written and f"**{assignment} (written)**" in markdown and all(q in markdown for q in written)
     assert not any("grader.export(" in "".join(c["source"]) for c in cells)   # otter's own export cell is off
+
+
+def test_submission_instructions_name_the_written_assignment_only_where_there_are_written_questions():
+    """Check both sides of the rule on the texts themselves (every assignment has written
+    questions today, so a built notebook cannot show the other side)."""
+    with_written, _ = handout.submission_texts("demo", ["demo_q2"])
+    without, _ = handout.submission_texts("demo", [])
+    assert "**demo (written)**" in with_written and "demo_written.html" in with_written
+    assert "(written)" not in without and "_written" not in without

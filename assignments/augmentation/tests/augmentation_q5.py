@@ -10,3 +10,8 @@ def test_mlp_structure(mlp_classifier):
     from autograder.assignments.augmentation.public import mlp_structure
     mlp_structure(mlp_classifier)
 
+@test_case(points=None, hidden=False)
+def test_training_history(mlp_classifier, train_classifier):
+    from autograder.assignments.augmentation.public import training_history
+    training_history(mlp_classifier, train_classifier)
+

@@ -3,17 +3,19 @@ torch or torchvision), independently of the student's code and of the reference 
 
 * Data statistics: the toy faces come from :func:`shared.afhq.make_images` (numpy), the same
   pixels the student side reads back from lossless PNG files.
-* Registration: an augmented output is compared with every candidate ``rotate(mirror^m(x), a)``
-  (m in {0, 1}, a in {-180, -179, ..., 179} degrees) made with ``scipy.ndimage.rotate``, on the
-  disk of radius 13 px around the centre (the corners of a rotated image are fill, whatever the
-  convention). The best candidate gives the mirror flag and the angle.
+* Labels of augmented probe faces: the fixed face classifier of ``face_oracle.py``.
+* Naming what a label-breaking pipeline did (:func:`diagnose`): an augmented grey test image is
+  correlated with every candidate ``rotate(mirror^m(x), a)`` (m in {0, 1}, a in {-180, ..., 179}
+  degrees, ``scipy.ndimage.rotate``) on the disk of radius 13 px around the centre (the corners of
+  a rotated image are fill, whatever the convention).
+* The augmentation experiment's inputs (:func:`gap_data`).
 """
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
-from scipy import ndimage
 
 SIDE = 32
 DISK_RADIUS = 13.0
@@ -29,9 +31,7 @@ def centre() -> float:
 def test_image() -> np.ndarray:
     r"""A smooth, asymmetric uint8 image (3, 32, 32): a coloured ramp, four Gaussian blobs of
     different colours and sizes at asymmetric places (no reflection or rotation maps it onto
-    itself: every wrong candidate is >= 0.11 RMS away on the disk), and a constant 8x8 patch of
-    colour CENTRE_RGB around the centre (any flip or rotation by <= 30 degrees keeps the four
-    central pixels inside it, so their normalised value is known exactly)."""
+    itself), and a constant 8x8 patch of colour CENTRE_RGB around the centre."""
     yy, xx = np.mgrid[0:SIDE, 0:SIDE].astype(np.float64)
     image = np.array([0.35, 0.30, 0.25]) + 0.25 * (xx / (SIDE - 1))[..., None] * np.array([1.0, 0.2, -0.5])
     blobs = [((7.0, 9.0), 3.5, (0.6, -0.2, -0.1)), ((23.0, 6.5), 3.0, (-0.2, 0.5, 0.0)),
@@ -46,7 +46,6 @@ def test_image() -> np.ndarray:
 
 
 CENTRE_RGB = (204, 64, 128)
-CENTRE_PIXELS = (slice(SIDE // 2 - 1, SIDE // 2 + 1), slice(SIDE // 2 - 1, SIDE // 2 + 1))
 
 
 def disk_mask() -> np.ndarray:
@@ -55,59 +54,116 @@ def disk_mask() -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def candidates() -> tuple:
-    """(vectors (720, D) of the candidates on the disk, mirror flags (720,), angles (720,))."""
-    x = test_image().astype(np.float64).transpose(1, 2, 0) / 255.0
+def grey_test_image() -> np.ndarray:
+    r"""The test image in grey (the same value in the three channels), its contrast stretched to
+    [0.1, 0.9]: colour changes (hue, saturation, channel order) leave it grey, so what remains of
+    an augmentation on it is geometry, brightness and contrast, and inversion. uint8 (3, 32, 32)."""
+    g = test_image().astype(np.float64).mean(axis=0)
+    g = 0.1 + 0.8 * (g - g.min()) / (g.max() - g.min())
+    out = np.repeat(np.round(255.0 * g)[None], 3, axis=0).astype(np.uint8)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _grey_candidates() -> tuple:
+    """The grey test image mirrored (or not) and rotated by every whole angle, on the disk, each with
+    its mean removed and scaled to norm 1: (720, D) and the angles (720,)."""
+    from scipy import ndimage        # only when a pipeline failed and its cause is named
+
+    x = grey_test_image()[0].astype(np.float64) / 255.0
     mask = disk_mask()
-    vectors, mirrors, angles = [], [], []
+    vectors, angles = [], []
     for mirror in (0, 1):
         base = x[:, ::-1] if mirror else x
         for angle in ANGLES:
             rotated = ndimage.rotate(base, angle, axes=(1, 0), reshape=False, order=1, mode="constant", cval=0.0)
-            vectors.append(rotated[mask].ravel())
-            mirrors.append(mirror)
+            vectors.append(rotated[mask])
             angles.append(angle)
-    return np.array(vectors), np.array(mirrors), np.array(angles)
+    vectors = np.array(vectors)
+    vectors -= vectors.mean(axis=1, keepdims=True)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors, np.array(angles)
 
 
-def register(outputs: np.ndarray) -> tuple:
-    r"""Best candidate for each output.
+def diagnose(outputs: np.ndarray, min_correlation: float = 0.5) -> dict:
+    r"""How augmented copies of the test image were changed, as far as flips, turns and inversions
+    go (to name the cause when a pipeline loses labels; never a pass/fail criterion).
+
+    Each output's channel mean on the disk is correlated (after removing its mean) with every
+    candidate of the grey test image (mirror x angle): the best |correlation| gives the angle; a
+    negative best means inverted colours. Outputs whose best |correlation| is below
+    ``min_correlation`` (cut, zoomed, erased beyond recognition) are counted in none of the three.
 
     Args:
-        outputs: (N, 3, 32, 32) images in pixel units [0, 1] (normalisation undone).
+        outputs: (N, 3, 32, 32) augmented copies of :func:`grey_test_image` in pixel units [0, 1].
     Returns:
-        mirror (N,) in {0, 1}, angle (N,) in degrees in [-180, 180), rms (N,) the root mean
-        square difference to the best candidate on the disk.
+        dict of counts: ``upside_down`` (|angle| >= 135 degrees: a vertical flip or half turn),
+        ``turned`` (45 < |angle| < 135), ``inverted``.
     """
-    vectors, mirrors, angles = candidates()
+    lum, angles = _grey_candidates()
     mask = disk_mask()
-    flat = np.stack([np.asarray(o, dtype=np.float64).transpose(1, 2, 0)[mask].ravel() for o in outputs])
-    d2 = (flat ** 2).sum(1)[:, None] - 2.0 * flat @ vectors.T + (vectors ** 2).sum(1)[None, :]
-    best = np.argmin(d2, axis=1)
-    rms = np.sqrt(np.maximum(d2[np.arange(len(flat)), best], 0.0) / vectors.shape[1])
-    return mirrors[best], angles[best], rms
+    flat = np.stack([np.asarray(o, dtype=np.float64).mean(axis=0)[mask] for o in outputs])
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    flat /= np.linalg.norm(flat, axis=1, keepdims=True) + 1e-12
+    corr = flat @ lum.T
+    best = np.argmax(np.abs(corr), axis=1)
+    strength = corr[np.arange(len(flat)), best]
+    angle = np.abs(angles[best])
+    clear = np.abs(strength) >= min_correlation
+    return {"upside_down": int(np.sum(clear & (angle >= 135))),
+            "turned": int(np.sum(clear & (angle > 45) & (angle < 135))),
+            "inverted": int(np.sum(clear & (strength < 0)))}
+
+
+# -- the probe faces ----------------------------------------------------------------------------
+PROBES_PER_CLASS = 50
+PROBE_SEED = 0
+
+
+@functools.lru_cache(maxsize=1)
+def probes() -> tuple:
+    """(uint8 images (150, 3, 32, 32), labels (150,)): shared.afhq.probe_faces(50, PROBE_SEED),
+    channels first, read-only."""
+    from shared.afhq import probe_faces
+
+    images, labels = probe_faces(PROBES_PER_CLASS, PROBE_SEED)
+    images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+    images.setflags(write=False)
+    return images, labels
 
 
 # -- the toy data set ---------------------------------------------------------------------------
 @functools.lru_cache(maxsize=4)
-def images(split: str) -> tuple:
-    """(float64 images (N, 3, 32, 32) in [0, 1], int labels (N,)) of the toy faces."""
+def images(split: str, mini: bool = False) -> tuple:
+    """(float64 images (N, 3, 32, 32) in [0, 1], int labels (N,)) of the toy faces (``mini``: the
+    first images of each class, as in ``shared.afhq.offline_root(mini=True)``)."""
     from shared.afhq import make_images
 
-    raw, labels = make_images(split)
+    raw, labels = make_images(split, mini)
     return raw.astype(np.float64).transpose(0, 3, 1, 2) / 255.0, np.array(labels)
 
 
-def channel_stats(split: str) -> tuple:
+def _pixels(source) -> np.ndarray:
+    """Images (N, 3, H, W) in [0, 1]: a split's faces, or ``shared.afhq.random_images(*source)``."""
+    if isinstance(source, str):
+        return images(source)[0]
+    from shared.afhq import random_images
+
+    return random_images(*source).astype(np.float64) / 255.0
+
+
+def channel_stats(source) -> tuple:
     r"""Per-channel mean and std over all pixels of all images (population std):
-    mean_c = E[x_c], std_c = sqrt(E[x_c^2] - mean_c^2), expectations over images and pixels."""
-    x = images(split)[0]
+    mean_c = E[x_c], std_c = sqrt(E[x_c^2] - mean_c^2), expectations over images and pixels.
+    ``source``: a split name or the arguments of ``shared.afhq.random_images``."""
+    x = _pixels(source)
     return x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
 
 
-def mean_of_image_stds(split: str) -> np.ndarray:
+def mean_of_image_stds(source) -> np.ndarray:
     """The common mistake: the average over images of each image's own per-channel std."""
-    return images(split)[0].std(axis=(2, 3)).mean(axis=0)
+    return _pixels(source).std(axis=(2, 3)).mean(axis=0)
 
 
 def affine_fit(outputs: np.ndarray, raw: np.ndarray) -> tuple:
@@ -124,6 +180,36 @@ def affine_fit(outputs: np.ndarray, raw: np.ndarray) -> tuple:
         (a[c], b[c]), *_ = np.linalg.lstsq(design, outputs[:, c].ravel(), rcond=None)
         worst = max(worst, float(np.abs(design @ np.array([a[c], b[c]]) - outputs[:, c].ravel()).max()))
     return a, b, worst
+
+
+def normalised(images01: np.ndarray, split_for_stats: str = "train") -> np.ndarray:
+    """(images - mean) / std per channel with the channel statistics of a split, flattened (N, 3*H*W)."""
+    mean, std = channel_stats(split_for_stats)
+    return ((images01 - mean[None, :, None, None]) / std[None, :, None, None]).reshape(len(images01), -1)
+
+
+def gap_data(per_class: int) -> dict:
+    r"""The inputs of the augmentation experiment, as the networks see them (normalised with the
+    training split's channel statistics, flattened (N, 3072)), with their labels:
+
+    * ``train``: the first ``per_class`` training images of each class (what the models train on);
+    * ``val``: all validation images;
+    * ``heldout``: every image the models never saw, the rest of the training split and the
+      validation split (435 images for per_class = 15: a less noisy measure of generalisation);
+    * ``variants``: the training images under each of the 12 elements of the reference
+      augmentation's group (identity or a mirror, times the 6 orders of the colour channels).
+    """
+    raw, labels = images("train")
+    picks = np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(3)])
+    rest = np.setdiff1d(np.arange(len(labels)), picks)
+    train, y = raw[picks], labels[picks]
+    variants = [train[:, list(order)][..., ::-1] if mirror else train[:, list(order)]
+                for mirror in (False, True) for order in itertools.permutations(range(3))]
+    val, val_y = images("val")
+    return {"train": normalised(train), "train_y": y, "val": normalised(val), "val_y": val_y,
+            "heldout": normalised(np.concatenate([raw[rest], val])),
+            "heldout_y": np.concatenate([labels[rest], val_y]),
+            "variants": normalised(np.concatenate(variants)), "variants_y": np.tile(y, len(variants))}
 
 
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:

@@ -2,7 +2,7 @@ r"""Assignment `mimic`: do deep nets really need to be deep? Equal-budget depth 
 training (Ba & Caruana 2014).
 
 Grading settings read by the packager (see autograder/grading/suite.py, ``Limits``). The checks of
-all questions take about 0.2 CPU s for the reference (graded training runs of 3 to 80 full-batch
+all questions take about 0.4 CPU s for the reference (graded training runs of 3 to 273 full-batch
 epochs on width-8 nets), after worker start and torch's first calls; the notebook's experiment
 cells are skipped while grading (nothing graded reads them). The bounds leave a wide margin for a
 slower machine (Gradescope gives 0.5-2 vCPU) while still stopping a runaway loop soon.

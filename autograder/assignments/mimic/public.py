@@ -486,7 +486,9 @@ def expect_history(result, epochs: int, what: str) -> NetSpec:
     expect(isinstance(ep, list) and isinstance(acc, list) and len(ep) == len(acc) >= 1,
            f"{what}['epoch'] and ['test_acc'] should be lists of the same length (at least 1); "
            f"got {describe(ep)} and {describe(acc)}")
-    expect(ep[-1] == epochs, f"{what}['epoch'] should end with the last epoch, {epochs}; it ends with {ep[-1]!r}.")
+    expect(ep[-1] == epochs, f"{what}['epoch'] should end with the last epoch, {epochs}; it ends with {ep[-1]!r}. "
+                             "Record the test accuracy after the last epoch too, whether or not the stride "
+                             "max(1, epochs // 40) divides epochs.")
     expect(all(isinstance(a, float) and 0.0 <= a <= 1.0 for a in acc),
            f"{what}['test_acc'] should hold accuracies (floats in [0, 1]); got {acc[:5]}...")
     return net
