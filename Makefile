@@ -32,14 +32,14 @@ dist: $(STAMP)  ## build dist/<assignment>/student/ and dist/<assignment>/autogr
 assignments: $(STAMP)  ## regenerate the committed student stubs in assignments/ from solutions/
 	$(PY) -m autograder.packaging stubs $(ASSIGNMENTS)
 
-test: $(STAMP)  ## the package's own test suite
-	$(PY) -m pytest -q tests
+test: $(STAMP)  ## the package's own test suite (prints the 15 slowest tests)
+	$(PY) -m pytest -q --durations=15 tests
 
 test-quick: $(STAMP)  ## skip tests marked slow
 	$(PY) -m pytest -q -m "not slow" tests
 
-bench: $(STAMP)  ## wall times: make dist, grading one submission (local and run_autograder), install no-op
-	$(PY) -m autograder.bench
+bench: $(STAMP)  ## make bench [PART=setup|grading|notebooks|extras] [A="sawtooth mimic"] [COLD=1]: grading time and memory per assignment (idle, half a core, CPU hog, CPU build of torch), notebook time claims
+	$(PY) -m autograder.bench $(foreach p,$(PART),--part $(p)) $(if $(A),--assignments $(A)) $(if $(COLD),--cold)
 
 grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=results.json|grades.csv] [Q=<question>: regrade it in place]
 	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=sawtooth S=path/to/submission.ipynb|folder [OUT=results.json|grades.csv] [Q=sawtooth_q3]"; exit 2; }
