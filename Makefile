@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV        := .venv
 PY          := $(VENV)/bin/python
 # A system interpreter is preferred over a per-user one (pyenv under /root): the grading worker drops
-# to the unprivileged `nobody` user when run as root, and nobody must be able to execute it.
+# to an unprivileged sandbox uid (61000-61099, no account) when run as root, which must be able to execute it.
 BASE_PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11 /usr/local/bin/python3.11) python3)
 REQS        := $(sort $(wildcard requirements/*.txt))
 STAMP       := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
