@@ -493,8 +493,9 @@ def first_layer_values(first_layer_images) -> None:
 
 
 # -- augmentation_q7: augmentation_gap ----------------------------------------------------------
-def _accuracy(net, x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean(np.argmax(forward(net, x), axis=1) == y))
+def _accuracies(net) -> dict:
+    """part -> (accuracy of ``net`` measured in float64, images) on the experiment's parts."""
+    return oracle.gap_accuracies(lambda x: np.argmax(forward(net, x), axis=1), GAP_ARGS["per_class"])
 
 
 def gap_shrinks(augmentation_gap) -> None:
@@ -509,15 +510,15 @@ def gap_shrinks(augmentation_gap) -> None:
     result = student(augmentation_gap, "augmentation_gap")(LibraryCall("shared.afhq", "offline_root"),
                                                            list(GAP_SEEDS), **GAP_ARGS)
     parts = gap_result(result, list(GAP_SEEDS), GAP_ARGS["hidden"], what)
-    data = oracle.gap_data(GAP_ARGS["per_class"])
-    measured = {}
+    measured, sizes = {}, {}
     for kind in GAP_KINDS:
         rows = []
-        for i, net in enumerate(parts[kind]["models"]):
-            rows.append([_accuracy(net, data[part], data[f"{part}_y"]) for part in ("train", "val", "variants",
-                                                                                       "heldout")])
+        for net in parts[kind]["models"]:
+            accuracies = _accuracies(net)
+            rows.append([accuracies[part][0] for part in oracle.GAP_PARTS])
+            sizes = {part: accuracies[part][1] for part in oracle.GAP_PARTS}
         measured[kind] = np.array(rows)
-        for column, key, n in ((0, "train_acc", len(data["train_y"])), (1, "val_acc", len(data["val_y"]))):
+        for column, key, n in ((0, "train_acc", sizes["train"]), (1, "val_acc", sizes["val"])):
             reported = parts[kind][key]
             off = np.abs(reported - measured[kind][:, column])
             if np.max(off) > GAP_ACC_IMAGES / n + 1e-9:
@@ -539,7 +540,7 @@ def gap_shrinks(augmentation_gap) -> None:
     gaps = {kind: measured[kind][:, 0] - measured[kind][:, 3] for kind in GAP_KINDS}
     shrink = float(np.mean(gaps["plain"] - gaps["augmented"]))
     expect(shrink >= GAP_MIN,
-           f"The gap between the accuracy on the training images and on the {len(data['heldout_y'])} images the "
+           f"The gap between the accuracy on the training images and on the {sizes['heldout']} images the "
            f"models never saw (the rest of root/train and root/val), measured by the grader on your models, is "
            f"{np.mean(gaps['plain']):.3f} without and {np.mean(gaps['augmented']):.3f} with augmentation (seeds "
            f"{list(GAP_SEEDS)}): it should shrink by at least {GAP_MIN}. Train on the same small training set "

@@ -8,7 +8,7 @@ torch or torchvision), independently of the student's code and of the reference 
   correlated with every candidate ``rotate(mirror^m(x), a)`` (m in {0, 1}, a in {-180, ..., 179}
   degrees, ``scipy.ndimage.rotate``) on the disk of radius 13 px around the centre (the corners of
   a rotated image are fill, whatever the convention).
-* The augmentation experiment's inputs (:func:`gap_data`).
+* The augmentation experiment's inputs, streamed (:func:`gap_parts`, :func:`gap_accuracies`).
 """
 from __future__ import annotations
 
@@ -141,7 +141,9 @@ def images(split: str, mini: bool = False) -> tuple:
     from shared.afhq import make_images
 
     raw, labels = make_images(split, mini)
-    return raw.astype(np.float64).transpose(0, 3, 1, 2) / 255.0, np.array(labels)
+    x = raw.transpose(0, 3, 1, 2).astype(np.float64)
+    x /= 255.0                       # in place: one float64 copy of the split, no temporaries
+    return x, np.array(labels)
 
 
 def _pixels(source) -> np.ndarray:
@@ -182,34 +184,68 @@ def affine_fit(outputs: np.ndarray, raw: np.ndarray) -> tuple:
     return a, b, worst
 
 
+@functools.lru_cache(maxsize=2)
+def _split_stats(split: str) -> tuple:
+    """:func:`channel_stats` of a split, computed once (read-only arrays)."""
+    mean, std = channel_stats(split)
+    mean.setflags(write=False)
+    std.setflags(write=False)
+    return mean, std
+
+
 def normalised(images01: np.ndarray, split_for_stats: str = "train") -> np.ndarray:
     """(images - mean) / std per channel with the channel statistics of a split, flattened (N, 3*H*W)."""
-    mean, std = channel_stats(split_for_stats)
-    return ((images01 - mean[None, :, None, None]) / std[None, :, None, None]).reshape(len(images01), -1)
+    mean, std = _split_stats(split_for_stats)
+    out = images01 - mean[None, :, None, None]
+    out /= std[None, :, None, None]
+    return out.reshape(len(images01), -1)
 
 
-def gap_data(per_class: int) -> dict:
+GAP_PARTS = ("train", "val", "variants", "heldout")
+GAP_PIECE = 120                      # images per piece: 3 MB of float64 inputs
+
+
+def gap_parts(per_class: int):
     r"""The inputs of the augmentation experiment, as the networks see them (normalised with the
-    training split's channel statistics, flattened (N, 3072)), with their labels:
+    training split's channel statistics, flattened (N, 3072), float64), streamed in pieces of at
+    most a few hundred images so that the grader never holds them all (issue 15: memory):
+    yields ``(part, x, y)`` where ``part`` is one of
 
     * ``train``: the first ``per_class`` training images of each class (what the models train on);
     * ``val``: all validation images;
-    * ``heldout``: every image the models never saw, the rest of the training split and the
-      validation split (435 images for per_class = 15: a less noisy measure of generalisation);
     * ``variants``: the training images under each of the 12 elements of the reference
-      augmentation's group (identity or a mirror, times the 6 orders of the colour channels).
+      augmentation's group (identity or a mirror, times the 6 orders of the colour channels), one
+      element per piece;
+    * ``heldout``: every image the models never saw, the rest of the training split and the
+      validation split (435 images for per_class = 15: a less noisy measure of generalisation),
+      in two pieces.
+
+    A part's accuracy is the hits of all its pieces over its images (:func:`gap_accuracies`).
     """
     raw, labels = images("train")
     picks = np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(3)])
     rest = np.setdiff1d(np.arange(len(labels)), picks)
     train, y = raw[picks], labels[picks]
-    variants = [train[:, list(order)][..., ::-1] if mirror else train[:, list(order)]
-                for mirror in (False, True) for order in itertools.permutations(range(3))]
     val, val_y = images("val")
-    return {"train": normalised(train), "train_y": y, "val": normalised(val), "val_y": val_y,
-            "heldout": normalised(np.concatenate([raw[rest], val])),
-            "heldout_y": np.concatenate([labels[rest], val_y]),
-            "variants": normalised(np.concatenate(variants)), "variants_y": np.tile(y, len(variants))}
+    yield "train", normalised(train), y
+    yield "val", normalised(val), val_y
+    for mirror in (False, True):
+        for order in itertools.permutations(range(3)):
+            variant = train[:, list(order)][..., ::-1] if mirror else train[:, list(order)]
+            yield "variants", normalised(variant), y
+    for piece in np.array_split(rest, -(-len(rest) // GAP_PIECE)):
+        yield "heldout", normalised(raw[piece]), labels[piece]
+    yield "heldout", normalised(val), val_y
+
+
+def gap_accuracies(predict, per_class: int) -> dict:
+    r"""part -> (share of the part's images whose predicted class is their label, number of images),
+    for every part of :func:`gap_parts`; ``predict(x)`` maps inputs (n, 3072) to classes (n,)."""
+    hits, counts = dict.fromkeys(GAP_PARTS, 0), dict.fromkeys(GAP_PARTS, 0)
+    for part, x, y in gap_parts(per_class):
+        hits[part] += int(np.sum(predict(x) == y))
+        counts[part] += len(y)
+    return {part: (hits[part] / counts[part], counts[part]) for part in GAP_PARTS}
 
 
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
