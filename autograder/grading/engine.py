@@ -113,6 +113,7 @@ class _Run:
         self.substituting: Optional[Question] = None
         self.account: Optional[Account] = None
         self.student_code_ran = False    # from then on, never fall back to the grading user
+        self.preload_failed = False      # a PRELOAD import failed once: not tried again
         self.deadline = time.monotonic() + self.limits.total_wall_s
 
     def wall_left(self) -> float:
@@ -209,7 +210,29 @@ class _Run:
             notebook.charge(self.sandbox.last_usage)
             if not reply.get("ok"):
                 self._note_once(index, f"{self._cell(index)} {_cell_problem(reply, self.sandbox, limits)}")
+        self._preload(notebook)
         return None
+
+    def _preload(self, notebook: Account) -> None:
+        """Import the assignment's ``PRELOAD`` modules (e.g. ``torch._dynamo``, which torch imports
+        lazily, for 1-1.5 CPU s, the first time any ``torch.optim`` optimizer is built) once the
+        notebook has run, charged to the notebook: no question's budget pays a library's lazy
+        import because its check is the first to build an optimizer. Best effort: whatever goes
+        wrong (a notebook that never imported torch, a broken import, time) only means the import
+        happens later, where it would have happened anyway."""
+        if not self.suite.preload or self.preload_failed:
+            return
+        left = notebook.left()
+        if left.spent:
+            return
+        try:
+            reply = self.sandbox.preload(self.suite.preload, self.budget(self.limits.cell_s) & left)
+        except (WorkerDied, StudentTimeout):
+            self.preload_failed = True    # the first rung restarts the worker and replays the notebook
+            return
+        notebook.charge(self.sandbox.last_usage)
+        if not reply.get("ok"):
+            self.preload_failed = True
 
     # -- questions -------------------------------------------------------------------------------
     def grade_question(self, question: Question) -> QuestionResult:

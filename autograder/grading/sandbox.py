@@ -420,6 +420,11 @@ class Sandbox:
     def seed(self, seed: int) -> None:
         self._service({"op": "seed", "seed": seed}, "Seeding the random generators (numpy, torch, random)")
 
+    def preload(self, modules: list, budget: "Budget") -> dict:
+        """Import ``modules`` in the worker where the notebook imported their package (not charged
+        to an account: the caller charges ``last_usage`` to the notebook)."""
+        return self.request({"op": "preload", "modules": list(modules)}, budget, charged=False)
+
     def forget(self) -> None:
         """Free the objects the worker keeps for earlier handles (they become invalid)."""
         self.callbacks.clear()

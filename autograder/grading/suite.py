@@ -90,6 +90,7 @@ class Suite:
     substitutes: dict = field(default_factory=dict)   # question name -> Substitution
     show_hidden_status: bool = True   # each question's hidden pass/fail visible at submission time
     source: Optional[Path] = None     # the folder the suite was read from (private/ of the zip)
+    preload: tuple = ()               # modules the worker imports after the notebook ran (engine.boot)
 
     @property
     def needed_names(self) -> set:
@@ -173,4 +174,5 @@ def load_suite(source: Path) -> Suite:
     substitutes = {q: Substitution(tuple(s["names"]), s["source"]) for q, s in meta.get("substitutes", {}).items()}
     return Suite(meta["assignment"], meta["notebook"], [questions[q] for q in order], limits,
                  meta.get("hidden_visibility", "after_published"), frozenset(meta.get("experiments", ())),
-                 substitutes, bool(meta.get("show_hidden_status", True)), source.resolve())
+                 substitutes, bool(meta.get("show_hidden_status", True)), source.resolve(),
+                 tuple(meta.get("preload", ())))

@@ -113,11 +113,13 @@ def assignment_config(assignment: str) -> dict:
     """Grading settings from ``autograder/assignments/<A>/__init__.py``: ``LIMITS``,
     ``HIDDEN_VISIBILITY`` (when the hidden checks' messages and the score show on Gradescope) and
     ``SHOW_HIDDEN_STATUS`` (default True: each question's hidden checks' pass/fail, without their
-    messages, shows at submission time)."""
+    messages, shows at submission time) and ``PRELOAD`` (modules the worker imports once the
+    notebook has run, before the first question: see :meth:`autograder.grading.engine._Run.boot`)."""
     module = importlib.import_module(f"autograder.assignments.{assignment}")
     return {"limits": dict(getattr(module, "LIMITS", {})),
             "hidden_visibility": getattr(module, "HIDDEN_VISIBILITY", "after_published"),
-            "show_hidden_status": bool(getattr(module, "SHOW_HIDDEN_STATUS", True))}
+            "show_hidden_status": bool(getattr(module, "SHOW_HIDDEN_STATUS", True)),
+            "preload": list(getattr(module, "PRELOAD", ()))}
 
 
 def derived_from_master(assignment: str, master: Path, student_notebook: Path) -> dict:
