@@ -170,6 +170,20 @@ def variance_for_std(ns):
     return {"channel_mean_std": channel_mean_std}
 
 
+def count_from_one(ns):
+    """The pixel count started at 1 (as if to avoid a division by zero): off by one pixel per channel."""
+    def channel_mean_std(dataset):
+        total, squares, count = torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64), 1
+        for image, _ in dataset:
+            x = image.double() / 255
+            total += x.sum(dim=(1, 2))
+            squares += (x * x).sum(dim=(1, 2))
+            count += x[0].numel()
+        mean = total / count
+        return mean.float(), (squares / count - mean ** 2).sqrt().float()
+    return {"channel_mean_std": channel_mean_std}
+
+
 def loaders_variant(train_shuffle=True, val_shuffle=False, train_aug=True, val_aug=False, seeding="both",
                     drop_last=False):
     """make_loaders with one thing changed; seeding in {both, generator, none, fixed}."""
@@ -311,6 +325,7 @@ MISTAKES = [
     ("augmentation_q1", "torch tensors", numpy_stats),
     ("augmentation_q1", "the mean of channel_mean_std", grey_stats),
     ("augmentation_q1", "per-channel std", variance_for_std),
+    ("augmentation_q1", "the mean of channel_mean_std(<3 random images of 2x3>)", count_from_one),
     ("augmentation_q2", "upside down", train_variant(FLIP, v2.RandomVerticalFlip(0.5))),
     ("augmentation_q2", "inverted colours", train_variant(FLIP, v2.RandomInvert(0.5))),
     ("augmentation_q2", "turned by more than 45 degrees", train_variant(v2.RandomRotation(180))),

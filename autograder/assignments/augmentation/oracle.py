@@ -153,12 +153,13 @@ def _pixels(source) -> np.ndarray:
     return random_images(*source).astype(np.float64) / 255.0
 
 
-def channel_stats(source) -> tuple:
+def channel_stats(source, ddof: int = 0) -> tuple:
     r"""Per-channel mean and std over all pixels of all images (population std):
-    mean_c = E[x_c], std_c = sqrt(E[x_c^2] - mean_c^2), expectations over images and pixels.
+    mean_c = E[x_c], std_c = sqrt(E[x_c^2] - mean_c^2), expectations over images and pixels;
+    ``ddof=1``: the sample std, std_c * sqrt(P / (P - 1)) for P pixels per channel.
     ``source``: a split name or the arguments of ``shared.afhq.random_images``."""
     x = _pixels(source)
-    return x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
+    return x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3), ddof=ddof)
 
 
 def mean_of_image_stds(source) -> np.ndarray:
