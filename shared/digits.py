@@ -13,6 +13,7 @@ about 1 s and 150 MB, more than everything else this assignment's grading needs.
 from __future__ import annotations
 
 import functools
+import gzip
 import importlib.util
 from pathlib import Path
 
@@ -35,6 +36,18 @@ def _raw_digits() -> tuple:
     labels = np.asarray(labels, dtype=np.int64)
     images.flags.writeable = labels.flags.writeable = False
     return images, labels
+
+
+def digits_label_counts() -> np.ndarray:
+    r"""How many of the 1797 digits have each label 0..9: int64 array (10,). Reads only the label column
+    (a few ms: the grading process needs the class frequencies, not the images)."""
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
+    if path is None or not path.exists():
+        return np.bincount(_raw_digits()[1], minlength=10)
+    with gzip.open(path, "rt") as lines:
+        labels = [int(float(line.rsplit(",", 1)[1])) for line in lines if line.strip()]
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=10)
 
 
 def digits_arrays() -> tuple:

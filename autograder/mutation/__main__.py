@@ -2,6 +2,7 @@ r"""``make mutants A=<assignment> [Q=<question>] [UPDATE=1]``: how many mutants 
 reference code the checks kill.
 
     python -m autograder.mutation --assignment sawtooth [--question sawtooth_q3] [--jobs 2] [--update]
+    python -m autograder.mutation --assignment sawtooth --recount     # after reviewing reasons
 
 Builds the assignment's suite, generates every mutant of each question (:mod:`.generate`), grades
 them in forked children (:mod:`.run`), probes the survivors for equivalence, prints a table per
@@ -101,7 +102,13 @@ def main(argv: list = None) -> int:
     parser.add_argument("--question", action="append", help="only this question (repeatable)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--update", action="store_true", help="write the baseline instead of comparing")
+    parser.add_argument("--recount", action="store_true",
+                        help="only rewrite the baseline's kill rates from its reviewed reasons (no grading)")
     args = parser.parse_args(argv)
+    if args.recount:
+        for q, rate in baseline.recount(baseline.path_of(REPO, args.assignment)).items():
+            print(f"{q:<22}{rate:>10.1%}")
+        return 0
 
     started = time.monotonic()
     records = evaluate(args.assignment, args.question, args.jobs)

@@ -6,7 +6,11 @@ Per question: mutants generated, killed, timed out, survived, shown equivalent, 
 
 where *accepted* survivors are reviewed by a person and carry a one-line reason why the mutant is
 really a correct answer (e.g. ``max(x, 0)`` vs ``max(x, -0.0)``); a survivor without a reason is
-a weakness of the checks. ``sample`` lists killed mutants that the quick test re-grades.
+a weakness of the checks, and so is one still marked ``UNREVIEWED``. A reviewed survivor whose
+reason starts with ``MISSED`` is a real wrong answer that the checks knowingly let through (the
+reason says why no affordable check sees it): it is not new, but it stays in the kill rate's
+denominator. After editing reasons, ``--recount`` rewrites the stored kill rates from them.
+``sample`` lists killed mutants that the quick test re-grades.
 
 A run is *worse* than the baseline when a question's kill rate drops or a mutant survives that is
 not an accepted survivor.
@@ -19,6 +23,7 @@ from pathlib import Path
 
 TARGET_KILL_RATE = 0.90
 UNREVIEWED = "UNREVIEWED"
+MISSED = "MISSED"
 SAMPLE_PER_QUESTION = 2
 
 
@@ -34,7 +39,8 @@ class QuestionRecord:
 
     @property
     def kill_rate(self) -> float:
-        accepted = sum(1 for ident in self.survived if ident in self.accepted)
+        accepted = sum(1 for ident in self.survived if ident in self.accepted
+                       and not self.accepted[ident].get("reason", "").startswith((MISSED, UNREVIEWED)))
         judged = self.generated - len(self.equivalent) - accepted
         return 1.0 if judged <= 0 else (self.killed + self.timed_out) / judged
 
@@ -42,6 +48,14 @@ class QuestionRecord:
     def new_survivors(self) -> dict:
         return {i: d for i, d in self.survived.items()
                 if i not in self.accepted or self.accepted[i].get("reason", "").startswith(UNREVIEWED)}
+
+
+def kill_rate_of(entry: dict) -> float:
+    """The kill rate a stored baseline entry implies (its ``kill_rate`` field must equal it)."""
+    record = QuestionRecord(generated=entry["generated"], killed=entry["killed"], timed_out=entry["timed_out"],
+                            survived={i: a["mutant"] for i, a in entry["accepted"].items()},
+                            equivalent=dict(entry["equivalent"]), accepted=entry["accepted"])
+    return round(record.kill_rate, 4)
 
 
 def path_of(repo: Path, assignment: str) -> Path:
@@ -58,7 +72,7 @@ def load(path: Path) -> dict:
 def compare(record: QuestionRecord, stored: dict) -> list:
     """Why ``record`` is worse than the stored baseline of its question (empty: not worse)."""
     problems = []
-    if stored and record.kill_rate + 1e-9 < stored.get("kill_rate", 0.0):
+    if stored and round(record.kill_rate, 4) < stored.get("kill_rate", 0.0):   # stored rates are rounded
         problems.append(f"kill rate {record.kill_rate:.1%} < baseline {stored['kill_rate']:.1%}")
     for ident, text in sorted(record.new_survivors.items()):
         problems.append(f"new survivor {ident}: {text}")
@@ -83,3 +97,12 @@ def write(path: Path, assignment: str, questions: dict) -> None:
                                 "review every UNREVIEWED reason" % assignment,
                                 "target_kill_rate": TARGET_KILL_RATE, "questions": questions},
                                indent=1, sort_keys=True) + "\n")
+
+
+def recount(path: Path) -> dict:
+    """Rewrite each question's stored kill rate from its reviewed reasons; question -> kill rate."""
+    data = json.loads(path.read_text())
+    for entry in data["questions"].values():
+        entry["kill_rate"] = kill_rate_of(entry)
+    write(path, data["assignment"], data["questions"])
+    return {q: entry["kill_rate"] for q, entry in data["questions"].items()}

@@ -62,6 +62,67 @@ def gradient_records(namespace: dict, seeds: int) -> None:
         report("public order: ln(norm_1 / norm_6), depth 6 width 16", order, 0.0, "max")
 
 
+def level_records(namespace: dict, seeds: int) -> None:
+    """The law behind hidden.LEVEL_*: the numpy oracle (400000 draws, as quoted) and every implementation."""
+    from scipy import stats
+
+    from autograder.assignments.backprop import gradients
+
+    print(f"q5 level: ln ||dL/dW_l|| at depth {hidden.LEVEL_DEPTH} (sigmoid, default, width {hidden.WIDTH}); "
+          "the check averages 8 seeds")
+    rng = np.random.default_rng(1)
+    law = np.concatenate([gradients.log_norms(hidden.LEVEL_DEPTH, hidden.WIDTH, "sigmoid", "default", rng, 10000)
+                          for _ in range(40)])
+    mean, sd = law.mean(0), law.std(0)
+    eights = (law.reshape(-1, 8, hidden.LEVEL_DEPTH).mean(1) - mean) / (sd / math.sqrt(8))
+    print(f"  oracle n={len(law)} mean {np.round(mean, 4)} sd {np.round(sd, 4)} skew {np.round(stats.skew(law), 2)} "
+          f"excess kurtosis {np.round(stats.kurtosis(law), 2)}; largest |8-seed mean - mean| "
+          f"{np.round(np.abs(eights).max(0), 1)} sd; tolerances "
+          f"{np.round(np.array(hidden.LEVEL_TOLERANCE) / (sd / math.sqrt(8)), 1)} sd")
+    for name, f in implementations("gradient_norms_by_layer", namespace).items():
+        logs = np.log([f(hidden.LEVEL_DEPTH, hidden.WIDTH, "sigmoid", "default", s) for s in range(seeds)])
+        print(f"  {name:<28} n={seeds} mean {np.round(logs.mean(0), 4)} sd {np.round(logs.std(0, ddof=1), 4)} "
+              f"(oracle mean within {np.round(np.abs(logs.mean(0) - mean) / (sd / math.sqrt(seeds)), 1)} "
+              "standard errors)")
+
+
+def replay_records(namespace: dict, seeds: int) -> None:
+    """How far each implementation's epoch on equal examples is from the float64 Adam replay
+    (hidden.SAME_CODE_RTOL, SAME_EXAMPLE_RTOL), as a fraction of the replay's decrease."""
+    from autograder.assignments.backprop import adam
+    from autograder.checking.marshal import unmarshal
+
+    print("q6/q8 Adam replay on equal examples: |loss - replayed loss| / replayed decrease, worst over seeds and n")
+    c = hidden._same_code()
+    ae_loss = lambda params: adam.autoencoder_loss(params, c)
+    for name, train in implementations("train_autoencoder_layer", namespace).items():
+        worst = 0.0
+        for s in range(seeds):
+            for n in hidden.SAME_CODE_NS:
+                codes = torch.tensor(np.tile(c, (n, 1)), dtype=torch.float32)
+                width = hidden.SAME_CODE_SHAPE[1]
+                start = hidden._autoencoder_params(*(spec(m) for m in train(codes, width, 0, s)[:2]))
+                end = hidden._autoencoder_params(*(spec(m) for m in train(codes, width, 1, s)[:2]))
+                replay = adam.adam_run(start, ae_loss, adam.steps_per_epoch(n, 64), lr=1e-2)
+                first, want, got = ae_loss(start)[0], ae_loss(replay)[0], ae_loss(end)[0]
+                worst = max(worst, abs(got - want) / (first - want))
+        print(f"  q6 {name:<28} n={seeds} worst {worst:.2e} (limit {hidden.SAME_CODE_RTOL})")
+    d = hidden.digits()
+    x, label = d["X_train"][0], int(d["y_train"][0])
+    ce = lambda params: adam.classifier_loss(params, x, label)
+    for name, f in implementations("finetune", namespace).items():
+        worst = 0.0
+        for s in range(seeds):
+            for n in hidden.SAME_EXAMPLE_NS:
+                data = unmarshal(hidden._same_example_data(n, d), lambda h: None)
+                start, end = (hidden._model_params(spec(f(unmarshal(public.small_encoder(), lambda h: None), data, n,
+                                                          epochs, s)[0])) for epochs in (0, 1))
+                replay = adam.adam_run(start, ce, adam.steps_per_epoch(n, 32), lr=1e-2)
+                first, want, got = ce(start)[0], ce(replay)[0], ce(end)[0]
+                worst = max(worst, abs(got - want) / (first - want))
+        print(f"  q8 {name:<28} n={seeds} worst {worst:.2e} (limit {hidden.SAME_EXAMPLE_RTOL})")
+
+
 def pretraining_records(namespace: dict, seeds: int) -> None:
     print("q6 autoencoder stages, 10 epochs (ratio = MSE / variance of the codes)")
     x = hidden.digits()["X_train"]
@@ -121,6 +182,8 @@ def main(seeds: int = 40) -> int:
     torch.set_num_threads(1)
     namespace = reference_namespace("backprop")
     gradient_records(namespace, 10 * seeds)
+    level_records(namespace, 10 * seeds)
+    replay_records(namespace, 5 * seeds)
     pretraining_records(namespace, seeds)
     finetune_records(namespace, seeds)
     return 0

@@ -236,3 +236,87 @@ def test_pretraining_records(reference):
                                                     forward(r, d["X_test"]), d["y_test"])
                         for r in [hidden.random_sigmoid_encoder(rng, [32, 16]) for _ in range(3)]])
         assert probe - rand >= 2 * hidden.MIN_PROBE_GAP, (probe, rand)
+
+
+# -- q5: the law of the gradient norms, sampled in numpy ----------------------------------------------
+@pytest.mark.parametrize("depth, activation, init",
+                         [(2, "sigmoid", "default"), (3, "relu", "he"), (2, "relu", "default")])
+def test_gradient_law_oracle_matches_torch(reference, depth, activation, init):
+    """Check gradients.log_norms against the reference in torch: the mean ln-norm of every layer over
+    3000 simulated draws and over 150 torch seeds agree within 5 standard errors, and so do the sds
+    (within 20%)."""
+    from autograder.assignments.backprop import gradients
+
+    law = gradients.log_norms(depth, 32, activation, init, np.random.default_rng(11), 3000)
+    f = reference["gradient_norms_by_layer"]
+    torch_logs = np.log([f(depth, 32, activation, init, 7000 + s) for s in range(150)])
+    se = np.sqrt(law.var(0) / len(law) + torch_logs.var(0) / len(torch_logs))
+    assert np.all(np.abs(law.mean(0) - torch_logs.mean(0)) <= 5 * se), (law.mean(0), torch_logs.mean(0), se)
+    assert np.all(np.abs(torch_logs.std(0) / law.std(0) - 1) <= 0.2), (law.std(0), torch_logs.std(0))
+
+
+def test_level_constants_are_the_oracles():
+    """Check hidden.LEVEL_MEAN and LEVEL_SD (from 400000 draws) against 4000 fresh draws of the
+    oracle: means within 5 standard errors, sds within 5%; and the tolerances are >= 7 sds of an
+    8-seed mean."""
+    from autograder.assignments.backprop import gradients
+
+    law = gradients.log_norms(hidden.LEVEL_DEPTH, hidden.WIDTH, "sigmoid", "default", np.random.default_rng(12), 4000)
+    sd = np.array(hidden.LEVEL_SD)
+    assert np.all(np.abs(law.mean(0) - np.array(hidden.LEVEL_MEAN)) <= 5 * sd / math.sqrt(len(law)))
+    assert np.all(np.abs(law.std(0) / sd - 1) <= 0.05)
+    assert np.all(np.array(hidden.LEVEL_TOLERANCE) >= 7 * sd / math.sqrt(len(hidden.GRADIENT_SEEDS)))
+
+
+# -- q6, q8: Adam replayed in float64 ----------------------------------------------------------------
+def _torch_params(params):
+    return [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params]
+
+
+def test_adam_oracle_gradients_match_torch_autograd():
+    """Check adam.autoencoder_loss and adam.classifier_loss (value and hand-written gradients)
+    against torch.autograd in float64 at random parameters."""
+    from autograder.assignments.backprop import adam
+
+    rng = np.random.default_rng(5)
+    c = rng.uniform(0, 1, 6)
+    params = [rng.normal(0, 0.5, (3, 6)), rng.normal(0, 0.5, 3), rng.normal(0, 0.5, (6, 3)), rng.normal(0, 0.5, 6)]
+    value, grads = adam.autoencoder_loss(params, c)
+    w, b, dw, db = tp = _torch_params(params)
+    loss = ((dw @ torch.sigmoid(w @ torch.tensor(c) + b) + db - torch.tensor(c)) ** 2).mean()
+    loss.backward()
+    assert close(value, loss.item())
+    assert all(np.allclose(g, t.grad.numpy(), rtol=1e-12, atol=1e-14) for g, t in zip(grads, tp))
+
+    x = rng.uniform(0, 16, 64)
+    params = [rng.normal(0, 0.1, (5, 64)), rng.normal(0, 0.1, 5), rng.normal(0, 0.5, (4, 5)), rng.normal(0, 0.5, 4),
+              rng.normal(0, 0.5, (10, 4)), rng.normal(0, 0.5, 10)]
+    value, grads = adam.classifier_loss(params, x, 7)
+    tp = _torch_params(params)
+    h = torch.tensor(x)
+    for k in range(0, 4, 2):
+        h = torch.sigmoid(tp[k] @ h + tp[k + 1])
+    loss = torch.nn.functional.cross_entropy((tp[4] @ h + tp[5])[None], torch.tensor([7]))
+    loss.backward()
+    assert close(value, loss.item())
+    assert all(np.allclose(g, t.grad.numpy(), rtol=1e-12, atol=1e-14) for g, t in zip(grads, tp))
+
+
+def test_adam_run_matches_torch_optim_adam():
+    """Check adam.adam_run against torch.optim.Adam (float64, lr 1e-2, 5 steps) on the autoencoder
+    loss of one code: the same parameters to 1e-12."""
+    from autograder.assignments.backprop import adam
+
+    rng = np.random.default_rng(6)
+    c = rng.uniform(0, 1, 6)
+    params = [rng.normal(0, 0.5, (3, 6)), rng.normal(0, 0.5, 3), rng.normal(0, 0.5, (6, 3)), rng.normal(0, 0.5, 6)]
+    mine = adam.adam_run(params, lambda p: adam.autoencoder_loss(p, c), 5, lr=1e-2)
+    tp = _torch_params(params)
+    optimizer = torch.optim.Adam(tp, lr=1e-2)
+    ct = torch.tensor(c)
+    for _ in range(5):
+        optimizer.zero_grad()
+        ((tp[2] @ torch.sigmoid(tp[0] @ ct + tp[1]) + tp[3] - ct) ** 2).mean().backward()
+        optimizer.step()
+    assert all(np.allclose(m, t.detach().numpy(), rtol=0, atol=1e-12) for m, t in zip(mine, tp))
+    assert [adam.steps_per_epoch(n, b) for n, b in ((127, 64), (129, 64), (64, 32), (65, 32))] == [2, 3, 2, 3]

@@ -324,3 +324,72 @@ def test_sample_variance_window_against_the_exact_representation():
     flat = log_ratio_cumulants((hidden_widths[0],) * len(hidden_widths), a)[1] / cumulants[1]
     assert flat < 0.6 * lo and 1 / math.sqrt(cumulants[1]) < 0.8 * lo and 1 / math.log(10) ** 2 < 0.4 * lo
     assert lo == pytest.approx(0.595, abs=0.005) and hi == pytest.approx(1.547, abs=0.005)
+
+
+def test_width_one_law_and_window():
+    """Check the law behind hidden_depth.width_one_variance_law: theory.width_one_variance_window's variance is
+    log_ratio_cumulants' for widths (1, 256); 20,000 real nets 32 -> 1 -> 256 (numpy) have that variance within
+    5 standard errors; 20,000 simulated sample variances of 300 draws of the representation (Bernoulli + log
+    chi^2) all lie inside the graded window, with the sd and 1e-3 quantiles the comment quotes; and two inputs
+    in one batch (averaging q over them) fall below the window for most draws."""
+    from autograder.assignments.init import hidden_depth as D
+    from autograder.assignments.init.theory import log_ratio_cumulants, width_one_variance_window
+
+    a, widths, k = D.BOTTLENECK_SLOPE, D.WIDTH_ONE_WIDTHS, D.WIDTH_ONE_NETS
+    sigma2, lo, hi = width_one_variance_window(a, widths[-1], k, D.WIDTH_ONE_P)
+    cumulants = log_ratio_cumulants(widths[1:], a)
+    assert sigma2 == pytest.approx(cumulants[1], rel=1e-9)
+    assert (lo, hi) == (pytest.approx(0.834, abs=5e-4), pytest.approx(1.056, abs=5e-4))
+    rng = np.random.default_rng(12)
+    s2 = hidden.theory_sigma_w2(a)
+
+    def log_ratios(nets, inputs):
+        x = rng.standard_normal((inputs, widths[0]))
+        z1 = x @ (rng.standard_normal((nets, widths[0], 1)) * math.sqrt(s2 / widths[0]))      # (nets, inputs, 1)
+        z2 = np.where(z1 > 0, z1, a * z1) @ (rng.standard_normal((nets, 1, widths[2])) * math.sqrt(s2))
+        return np.log((z2 ** 2).mean(axis=(1, 2)) / (z1 ** 2).mean(axis=(1, 2)))
+
+    logs = log_ratios(20_000, 1)
+    assert abs(logs.var() - sigma2) <= 5 * math.sqrt((2 * sigma2 ** 2 + cumulants[3]) / len(logs))
+    c = 2 * math.log(a)
+    draws = c * (rng.random((20_000, k)) < 0.5) + np.log(rng.standard_gamma(widths[2] / 2, (20_000, k)) * 2 / widths[2])
+    ratios = draws.var(axis=1, ddof=1) / sigma2
+    assert lo < ratios.min() and ratios.max() < hi
+    assert ratios.std() == pytest.approx(0.0079, rel=0.05)
+    assert np.quantile(ratios, 1e-3) > 0.95 and np.quantile(ratios, 1 - 1e-3) < 1.03
+    two_inputs = np.array([log_ratios(k, 2).var(ddof=1) for _ in range(100)]) / sigma2
+    assert two_inputs.mean() == pytest.approx(0.73, abs=0.03) and np.mean(two_inputs < lo * (k - 1) / k) > 0.9
+
+
+def test_bias_only_losses_match_real_scans():
+    """Check theory.bias_only_final_losses against the reference scan_init at the zero scale of
+    hidden.scan_recipe_exact (one-row batches, depth 2 and 20, 12 seeds: within 1e-5 of one of the 1000 values,
+    the constant's note says 2.1e-6), and the distances the note quotes for the mistakes: accumulated gradients
+    and lr ignored are far from every value; no clipping and clip norm 2 are far except for three equal labels."""
+    import torch
+
+    from autograder.assignments.init.theory import bias_only_final_losses
+    from shared.digits import digits_label_counts
+
+    counts, steps, lr = digits_label_counts(), hidden.SCAN_EXACT_STEPS, hidden.SCAN_EXACT_LR
+    right = bias_only_final_losses(counts, steps, lr)
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        scan = reference_namespace("init")["scan_init"]
+        for seed in range(12):
+            for depth, width in ((2, 16), (20, 32)):
+                got = scan([hidden.SCAN_ZERO_SCALE], depth=depth, width=width, steps=steps, lr=lr, batch_size=1,
+                           seed=seed)[0]
+                assert np.min(np.abs(right - got)) < 1e-5 <= hidden.SCAN_EXACT_ATOL / 10
+    finally:
+        torch.set_num_threads(saved)
+    labels = np.indices((10,) * steps).reshape(steps, -1).T
+    varied = ~np.all(labels == labels[:, :1], axis=1)
+    nearest = lambda values: np.min(np.abs(values[:, None] - right[None, :]), axis=1)
+    assert nearest(bias_only_final_losses(counts, steps, lr, accumulate=True)).min() > 0.9
+    assert nearest(bias_only_final_losses(counts, steps, 0.05)).min() > 1.0
+    for clip in (None, 2.0):
+        gaps = nearest(bias_only_final_losses(counts, steps, lr, clip))
+        assert gaps[varied].min() > 0.019 and np.all(gaps[~varied] < 1e-12)
+    assert np.min(np.abs(right - math.log(10))) > 1.0

@@ -532,6 +532,38 @@ def scan_variant(ns, **change):
     return {"scan_init": scan_init}
 
 
+def scan_recipe_variant(ns, zero_grad=True, clip="before", use_lr=True, final="all"):
+    """The reference recipe with one training mistake: gradients never zeroed, clipping missing or done after
+    the step, lr ignored (the default 0.05), or the final loss of the last mini-batch rather than of all digits."""
+    ref_mlp = ns["deep_mlp"]
+
+    def scan_init(sigma_w2_values, depth=20, width=32, negative_slope=0.2, steps=150, lr=0.05, batch_size=128, seed=0):
+        from shared.digits import digits
+        X, y = digits()
+        losses = []
+        for s2 in sigma_w2_values:
+            torch.manual_seed(seed)
+            net = ref_mlp(depth, width, negative_slope, float(s2))
+            opt = torch.optim.SGD(net.parameters(), lr=lr if use_lr else 0.05)
+            rows = torch.arange(len(X))
+            for _ in range(steps):
+                rows = torch.randint(0, len(X), (batch_size,))
+                loss = nn.functional.cross_entropy(net(X[rows]), y[rows])
+                if zero_grad:
+                    opt.zero_grad()
+                loss.backward()
+                if clip == "before":
+                    nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                opt.step()
+                if clip == "after":
+                    nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            with torch.no_grad():
+                batch = rows if final == "last batch" else torch.arange(len(X))
+                losses.append(float(nn.functional.cross_entropy(net(X[batch]), y[batch])))
+        return np.array(losses)
+    return {"scan_init": scan_init}
+
+
 def q_star_iterated(ns, iterations):
     def tanh_q_star(sw, sb):
         q = 1.0
@@ -727,15 +759,18 @@ def log_variance_batched(ns):
     return {"log_signal_variance": log_signal_variance}
 
 
-def _log_variance_variant(ns, reseed=False, width_of=None, statistic=None, activation=None, log=math.log):
-    """The reference algorithm with one thing changed (for the mistakes)."""
+def _log_variance_variant(ns, reseed=False, width_of=None, statistic=None, activation=None, log=math.log,
+                          inputs=1, layers=None, first=0):
+    """The reference algorithm with one thing changed (for the mistakes): ``inputs`` rows in x, ``layers`` a
+    change of the widths list (e.g. one layer too few), ``first`` the index of q_1 in the moments."""
     init = ns["init_leaky_relu_"]
     moments = ns["layer_second_moments"]
 
     def log_signal_variance(widths, negative_slope, n_nets, seed):
         torch.manual_seed(seed)
         sizes = widths if width_of is None else [widths[0]] + [width_of(widths)] * (len(widths) - 1)
-        x = torch.randn(1, sizes[0])
+        sizes = sizes if layers is None else layers(sizes)
+        x = torch.randn(inputs, sizes[0])
         logs = []
         for k in range(n_nets):
             if reseed:
@@ -745,7 +780,7 @@ def _log_variance_variant(ns, reseed=False, width_of=None, statistic=None, activ
                 modules += [init(nn.Linear(n_in, n_out), negative_slope),
                             activation() if activation else nn.LeakyReLU(negative_slope)]
             q = moments(nn.Sequential(*modules[:-1]), x)
-            logs.append(log(q[-1] / q[0]))
+            logs.append(log(q[-1] / q[first]))
         return float((statistic or (lambda v: np.var(v, ddof=1)))(logs))
     return {"log_signal_variance": log_signal_variance}
 
@@ -823,6 +858,11 @@ MISTAKES = [
     ("init_q7", "does not depend on sigma_w2", lambda ns: scan_variant(ns, values=lambda v: 2 / 1.04)),
     ("init_q7", "Double the critical scale wins", lambda ns: scan_variant(ns, values=math.sqrt)),
     ("init_q7", "losses of untrained nets", lambda ns: scan_variant(ns, steps_to=0)),
+    ("init_q7", "gradients that accumulate", lambda ns: scan_recipe_variant(ns, zero_grad=False)),
+    ("init_q7", "without gradient clipping", lambda ns: scan_recipe_variant(ns, clip=None)),
+    ("init_q7", "clipping after the step", lambda ns: scan_recipe_variant(ns, clip="after")),
+    ("init_q7", "is lr passed to the optimizer", lambda ns: scan_recipe_variant(ns, use_lr=False)),
+    ("init_q7", "from the nearest", lambda ns: scan_recipe_variant(ns, final="last batch")),
     # init_q8: tanh mean field
     ("init_q8", "should be a fixed point", lambda ns: q_star_iterated(ns, 1)),
     ("init_q8", "converges slowly", lambda ns: q_star_iterated(ns, 20)),
@@ -848,6 +888,10 @@ MISTAKES = [
     ("init_q10", "the standard deviation", lambda ns: _log_variance_variant(ns, statistic=lambda v: np.std(v, ddof=1))),
     ("init_q10", "log10", lambda ns: _log_variance_variant(ns, log=math.log10)),
     ("init_q10", "raised ValueError", lambda ns: _log_variance_variant(ns, activation=nn.ReLU)),
+    ("init_q10", "Every net gave the same log ratio", lambda ns: _log_variance_variant(ns, layers=lambda w: w[:-1])),
+    ("init_q10", "Every net gave the same log ratio", lambda ns: _log_variance_variant(ns, first=1)),
+    ("init_q10", "one input of shape (1, n_0)", lambda ns: _log_variance_variant(ns, inputs=2)),
+    ("init_q10", "one input of shape (1, n_0)", lambda ns: _log_variance_variant(ns, inputs=8)),
 ]
 
 

@@ -116,6 +116,23 @@ def test_sawtooth_relu_mutants_are_all_killed(suite_of):
     assert record.generated >= 2 and record.killed + record.timed_out == record.generated
 
 
+def test_missed_survivors_are_reviewed_but_count_against_the_kill_rate():
+    """Check the three kinds of survivor: UNREVIEWED is new (worse) and counts against the kill rate,
+    an accepted correct answer leaves the kill rate's denominator, a MISSED wrong answer is not new
+    but stays in the denominator; the stored kill rate follows the reasons."""
+    record = baseline.QuestionRecord(generated=10, killed=7, survived={"a": "x", "b": "y", "c": "z"})
+    record.accepted = {"a": {"mutant": "x", "reason": "a valid tie rule"},
+                       "b": {"mutant": "y", "reason": f"{baseline.MISSED}: no affordable check sees it"},
+                       "c": {"mutant": "z", "reason": f"{baseline.UNREVIEWED}: does this mutant deserve full marks?"}}
+    assert record.kill_rate == pytest.approx(7 / 9)
+    assert set(record.new_survivors) == {"c"}
+    entry = baseline.to_json(record, {"accepted": record.accepted})
+    assert entry["kill_rate"] == baseline.kill_rate_of(entry) == round(7 / 9, 4)
+    assert [p for p in baseline.compare(record, entry) if "kill rate" in p] == []
+    entry["accepted"]["c"]["reason"] = "correct: another valid rounding"      # a person reviews it
+    assert baseline.kill_rate_of(entry) == round(7 / 8, 4) != entry["kill_rate"]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_baseline_holds_on_a_sample(assignment, suite_of):
     """Check the committed baseline: every question meets the target kill rate, every accepted
@@ -126,6 +143,7 @@ def test_baseline_holds_on_a_sample(assignment, suite_of):
     stored = baseline.load(path)
     for question, entry in stored.items():
         assert entry["kill_rate"] >= baseline.TARGET_KILL_RATE, (question, entry["kill_rate"])
+        assert entry["kill_rate"] == baseline.kill_rate_of(entry), (question, "kill_rate does not match its reasons")
         unreviewed = {i: a for i, a in entry["accepted"].items() if a["reason"].startswith(baseline.UNREVIEWED)}
         assert not unreviewed, (question, unreviewed)
     sample = {q: entry["sample"] for q, entry in stored.items()}

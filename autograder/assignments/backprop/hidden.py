@@ -27,10 +27,10 @@ from autograder.checking import (
     CheckFailed, Handle, LayerSpec, LibraryCall, NetSpec, PiecewiseLinear, TensorArg, as_array, as_net, expect,
     expect_close, forward, student,
 )
-from autograder.assignments.backprop import bumps, oracle
+from autograder.assignments.backprop import adam, bumps, oracle
 from autograder.assignments.backprop.public import (
-    J_KEYS, LAB, LOSS_RTOL, as_number, autoencoder_parts, expect_encoder, expect_encoder_kept, reconstruction_mse,
-    run_value_program, same_layer,
+    J_KEYS, LAB, LOSS_RTOL, as_number, as_sent, autoencoder_parts, expect_encoder, expect_encoder_kept, reconstruction_mse,
+    run_value_program, same_layer, small_encoder,
 )
 from shared.backprop_lab import digits_arrays
 
@@ -305,6 +305,19 @@ BINARY_POINTS = ((0.8, -1.3), (-0.6, 0.7), (1.5, 2.0))
 CONSTANT_POINTS = ((0.7, 2.0), (-1.1, -0.5), (1.6, 3.0))
 POW_POINTS = ((0.7, 2.0), (1.6, 3.0), (-1.2, 2.0), (0.8, -1.0), (1.3, 0.5), (0.6, 1.5))
 RANDOM_PROGRAMS = 30
+# The edge points the docstrings fix: Value.relu "the derivative at 0 is taken as 0", Value.sigmoid
+# "without overflow for large |self|". Exact for any implementation that follows them: relu(0) = 0,
+# relu'(0) = 0; sigma(1000) = 1.0, sigma(-1000) = 0.0 and sigma' = 0.0 after float64 rounding
+# (e^{-1000} underflows to 0). Deterministic: false-fail probability 0. Catches relu'(0) = 1 (> 0
+# instead of >= 0), and a sigmoid that evaluates e^{-z} for very negative z or e^{z} for very large z
+# (math.exp(1000) raises OverflowError): one formula for all z, or the two stable branches swapped.
+SIGMOID_OVERFLOW_HINT = (" Value.sigmoid must not overflow for large |self|: math.exp(1000) raises OverflowError. "
+                         "Only ever take the exponential of -|z| (1 / (1 + e^{-z}) for z >= 0, and an equivalent "
+                         "form for z < 0).")
+EDGE_CASES = (([0.0], [("relu", 0)], " Value.relu's docstring takes the derivative at 0 as 0 (1 only for "
+                                     "self.data > 0)."),
+              ([1000.0], [("sigmoid", 0)], SIGMOID_OVERFLOW_HINT),
+              ([-1000.0], [("sigmoid", 0)], SIGMOID_OVERFLOW_HINT))
 RANDOM_SEED = 20261201
 
 
@@ -335,8 +348,8 @@ COMPOSED_HINT = (" If this operation is built from others (a - b = a + (-b), a /
                  "pass their grads on too: backward() runs every node's rule in reverse topological order.")
 
 
-def _check_program(Value, inputs, program, hint: str) -> None:
-    result = run_value_program(Value, inputs, program)
+def _check_program(Value, inputs, program, hint: str, failed_hint: str = "") -> None:
+    result = run_value_program(Value, inputs, program, hint=failed_hint)
     n = len(inputs)
     data, grads = oracle.evaluate(inputs, program), oracle.adjoints(inputs, program)
     text = _program_text(inputs, program)
@@ -362,7 +375,8 @@ def _name(k: int, n: int) -> str:
 
 def value_local_rules(Value) -> None:
     """Check each operation alone (inputs used once): the output's data and every input's grad
-    against the local rules, at several points."""
+    against the local rules, at several points, and at the edge points the docstrings name (relu at 0,
+    sigmoid at -1000 and 1000)."""
     cases = [([a], [("pow", 0, c)]) for a, c in POW_POINTS]      # first: other rules may be built on it
     for op in oracle.UNARY_OPS:
         cases += [([a], [(op, 0)]) for a in UNARY_POINTS]
@@ -372,6 +386,8 @@ def value_local_rules(Value) -> None:
         cases += [([a], [(op, 0, c)]) for a, c in CONSTANT_POINTS]
     for inputs, program in cases:
         _check_program(Value, inputs, program, f" The local rule: {oracle.RULES[program[0][0]]}." + COMPOSED_HINT)
+    for inputs, program, hint in EDGE_CASES:
+        _check_program(Value, inputs, program, hint, failed_hint=hint)
 
 
 SHARED_PROGRAMS = [
@@ -436,7 +452,7 @@ def _slopes(gradient_norms_by_layer, activation: str, init: str) -> tuple:
     slopes, means, first = [], [], None
     for seed in GRADIENT_SEEDS:
         call = f"gradient_norms_by_layer({DEPTH}, {WIDTH}, {activation!r}, {init!r}, {seed})"
-        got = f(DEPTH, WIDTH, activation, init, seed)
+        got = f(DEPTH, WIDTH, as_sent(activation), as_sent(init), seed)
         expect(isinstance(got, (list, tuple)) and len(got) == DEPTH,
                f"{call} should return a list of {DEPTH} norms (one per layer); got {got!r:.100}.")
         norms = np.array([as_number(v, f"{call}[{i}]") for i, v in enumerate(got)])
@@ -492,6 +508,57 @@ def relu_he_gradients_steady(gradient_norms_by_layer) -> None:
            f"{RELU_HE_MIN_LOG_GAP}. He init: weights N(0, 2/fan_in), i.e. std sqrt(2/fan_in) "
            "(nn.init.kaiming_normal_(weight, nonlinearity='relu')), and zero biases. Norms with He init "
            f"(seed 0): {_norms_text(he_norms)}.")
+
+
+# The whole law at depth 2 (sigmoid, default init, width 32): the mean over the 8 GRADIENT_SEEDS of
+# ln ||dL/dW_1|| and of ln ||dL/dW_2||. The contract fixes every distribution, so every correct
+# implementation draws these from one law, sampled independently in numpy by gradients.log_norms
+# (400000 draws; records.py and test_oracles.py check it against torch: the reference and three
+# independent implementations agree with it within 1 standard error over 400 seeds each): per draw
+# -3.3057 +- 0.0558 and -1.1120 +- 0.1260 (skewness 0.26 and -0.23, excess kurtosis 0.27 and 0.10).
+# The tolerances are 7.6 and 7.4 standard deviations of the 8-seed mean (0.0197, 0.0446; the largest
+# of 50000 simulated 8-seed means is 4.8 sd away): false-fail odds < 1e-9 (normal approximation with
+# an Edgeworth skewness factor < 10, both layers). The depth-12 slopes above do not see what the
+# level sees: catches an activation after the last Linear layer (layer 1 -1.4 from the mean), the
+# activation before the last layer left out (+1.6), a loss that is not mean((net(x) - y)^2): a sum
+# (both + 7.6), mean(net(x) - y) or any loss linear in the output (-0.78), cubes (+0.97),
+# mean((net(x) y)^2) (-0.46), residuals modulo y (-0.54) or divided by y (+9.8).
+LEVEL_DEPTH = 2
+LEVEL_MEAN = (-3.3057, -1.1120)
+LEVEL_SD = (0.0558, 0.1260)
+LEVEL_TOLERANCE = (0.15, 0.33)
+
+
+def gradient_norms_match_law(gradient_norms_by_layer) -> None:
+    """Check the level of the norms, not only their slope: for a depth-2 sigmoid net (width 32,
+    default init) the mean over 8 seeds of ln ||dL/dW_l|| is where the contract's law puts it
+    (sampled independently in numpy), for both layers."""
+    f = student(gradient_norms_by_layer, "gradient_norms_by_layer")
+    logs = []
+    for seed in GRADIENT_SEEDS:
+        call = f"gradient_norms_by_layer({LEVEL_DEPTH}, {WIDTH}, 'sigmoid', 'default', {seed})"
+        got = f(LEVEL_DEPTH, WIDTH, as_sent("sigmoid"), as_sent("default"), seed)
+        expect(isinstance(got, (list, tuple)) and len(got) == LEVEL_DEPTH,
+               f"{call} should return a list of {LEVEL_DEPTH} norms (one per layer); got {got!r:.100}.")
+        norms = np.array([as_number(v, f"{call}[{i}]") for i, v in enumerate(got)])
+        expect(bool(np.all(np.isfinite(norms) & (norms > 0))),
+               f"{call} returned {norms.tolist()}: norms must be positive and finite.")
+        logs.append(np.log(norms))
+    mean = np.mean(logs, axis=0)
+    off = mean - np.array(LEVEL_MEAN)
+    if np.all(np.abs(off) <= np.array(LEVEL_TOLERANCE)):
+        return
+    hint = (" Build Linear, Sigmoid, Linear (an activation between Linear layers, none after the last) and "
+            "take the loss ((net(x) - y) ** 2).mean() over all 64 x width entries, x and y drawn with "
+            "torch.randn(64, width) after the net.")
+    if abs(off[0] - off[1]) < 0.3 and abs(off[0]) > 1.0:
+        hint = (f" Both layers are off by the same factor e^{off[0]:.2f}: is the loss scaled (a sum instead of "
+                "the mean over the 64 x width entries)?" + hint)
+    raise CheckFailed(
+        f"For gradient_norms_by_layer({LEVEL_DEPTH}, {WIDTH}, 'sigmoid', 'default', seed), seeds 0-7, the mean "
+        f"of ln ||dL/dW_l|| is {mean[0]:.3f} (layer 1) and {mean[1]:.3f} (layer 2). For the net and loss of the "
+        f"contract it is {LEVEL_MEAN[0]:.3f} and {LEVEL_MEAN[1]:.3f} (simulated independently; a mean of 8 "
+        f"seeds lies within {LEVEL_TOLERANCE[0]} and {LEVEL_TOLERANCE[1]} of them).{hint}")
 
 
 # == backprop_q6, backprop_q7: pretraining ========================================================
@@ -561,6 +628,61 @@ def autoencoder_stage_losses(train_autoencoder_layer) -> None:
     _stage(train_autoencoder_layer, codes, 16, 12, "Stage 2 (codes of stage 1, width 16)")
 
 
+# One epoch over n equal codes c (adam.py): every minibatch has the gradient of c alone, so a correct
+# loop makes exactly ceil(n / 64) Adam steps (lr 1e-2) from its initial networks, which the grader
+# replays in float64 from train_autoencoder_layer(codes, width, 0, seed) (the same seed gives the same
+# networks: they are built before any permutation is drawn). n = 127 and 129 give 2 and 3 steps;
+# minibatches of 63 or 65 would give 3 and 2. Compared: the float64 reconstruction MSE of c after the
+# student's epoch and after the replay, relative to the replay's decrease. Float32 against float64:
+# at most 5.1e-7 of the decrease (tests/backprop/records.py: 40 seeds x both n for the reference and
+# three independent implementations; 200 more seeds of the reference: parameters within 7e-8). A
+# coordinate whose gradient is within float32 round-off of 0 may take its first Adam step (+-lr) the
+# other way, which moves the MSE by about (2 lr)^2 |d2l/dp2| / 2 < 1e-3 of the decrease. So the
+# tolerance 0.02 has no false fails (deterministic up to round-off: probability 0). Catches (measured,
+# fraction of the decrease): an empty minibatch in the loop (a zero-gradient step still moves Adam:
+# 0.16-0.62), a minibatch skipped or added (0.31-0.46), examples left out at the start of each epoch
+# (0.31), the last partial minibatch dropped, the optimizer stepping once per epoch.
+SAME_CODE_SHAPE = (6, 3)                  # (dim, width)
+SAME_CODE_NS = (127, 129)
+SAME_CODE_SEED = 13
+SAME_CODE_RTOL = 0.02
+
+
+def _same_code() -> np.ndarray:
+    return _f32(np.random.default_rng(8).uniform(0.2, 0.9, SAME_CODE_SHAPE[0]))
+
+
+def _autoencoder_params(encoder: NetSpec, decoder: NetSpec) -> list:
+    return [encoder.linear_layers[0].weight, encoder.linear_layers[0].bias, decoder.layers[0].weight,
+            decoder.layers[0].bias]
+
+
+def autoencoder_adam_steps(train_autoencoder_layer) -> None:
+    """Check the training loop exactly: with all n codes equal, one epoch is ceil(n / 64) Adam steps
+    (lr 1e-2) on the loss of that one code, replayed here in float64 from the student's own initial
+    networks (epochs = 0), for n = 127 and 129."""
+    c = _same_code()
+    dim, width = SAME_CODE_SHAPE
+    loss = lambda params: adam.autoencoder_loss(params, c)
+    for n in SAME_CODE_NS:
+        codes = np.tile(c, (n, 1))
+        start = _autoencoder_params(*autoencoder_parts(train_autoencoder_layer, codes, width, 0, SAME_CODE_SEED)[:2])
+        encoder, decoder, _, call = autoencoder_parts(train_autoencoder_layer, codes, width, 1, SAME_CODE_SEED)
+        steps = adam.steps_per_epoch(n, 64)
+        replay = adam.adam_run(start, loss, steps, lr=1e-2)
+        first, want = loss(start)[0], loss(replay)[0]
+        got = loss(_autoencoder_params(encoder, decoder))[0]
+        decrease = max(first - want, 1e-3 * first)
+        expect(abs(got - want) <= SAME_CODE_RTOL * decrease,
+               f"{call} with all {n} codes equal to one vector c: every minibatch then has the loss and gradient of "
+               f"c alone, so one epoch in minibatches of 64 is exactly ceil({n}/64) = {steps} Adam steps (lr 1e-2) "
+               f"from your initial networks (train_autoencoder_layer(codes, {width}, 0, {SAME_CODE_SEED})). After "
+               f"them the reconstruction MSE of c is {want:.6g} (replayed in float64; it starts at {first:.6g}); "
+               f"your networks give {got:.6g}. Each epoch must go through one permutation in consecutive "
+               "minibatches of 64 (the last one smaller): every example once, no empty minibatch, one "
+               "optimizer step per minibatch.")
+
+
 def pretrain_freezes_earlier_layers(train_autoencoder_layer, greedy_pretrain) -> None:
     """Check that greedy_pretrain's first stage is train_autoencoder_layer(data, widths[0], epochs,
     seed) bit for bit, and that the second stage leaves layer 1 bit-identical (frozen)."""
@@ -583,6 +705,35 @@ def pretrain_freezes_earlier_layers(train_autoencoder_layer, greedy_pretrain) ->
            "the same seed: stage 2 changed layer 1 (or stage 1 depends on the later widths). Freeze the earlier "
            "layers: compute the codes once, without tracking gradients, and train only the new layer and its "
            "decoder on them; build the new layer in its own stage, seeded with seed + s.")
+
+
+# Stage s is train_autoencoder_layer(codes, widths[s], epochs, seed + s). With epochs = 0 nothing is
+# trained, so each layer of the stack is the initial encoder drawn after torch.manual_seed(seed + s),
+# whatever the codes are: comparable bit for bit with train_autoencoder_layer(any codes of that
+# dimension, width, 0, seed + s) (while q7 is graded that is the reference function, so the stack is
+# deterministic). Deterministic: false-fail probability 0. Catches every other seed for the later
+# stages (seed - s, seed * 2^s, ...; the seed is odd so that seed | 1 and seed ^ 1 differ from seed + 1).
+SEED_CHECK_WIDTHS, SEED_CHECK_SEED = (32, 16, 8), 21
+
+
+def pretrain_stage_seeds(train_autoencoder_layer, greedy_pretrain) -> None:
+    """Check that stage s uses seed + s: with epochs = 0 every layer of greedy_pretrain(X, [32, 16, 8],
+    0, 21) is bit for bit the initial encoder of train_autoencoder_layer(codes, widths[s], 0, 21 + s)."""
+    call = f"greedy_pretrain(X, {list(SEED_CHECK_WIDTHS)}, 0, {SEED_CHECK_SEED})"
+    net = as_net(student(greedy_pretrain, "greedy_pretrain")(LibraryCall(LAB, "digits_training_images"),
+                                                                list(SEED_CHECK_WIDTHS), 0, SEED_CHECK_SEED), call)
+    dims = (64,) + SEED_CHECK_WIDTHS[:-1]
+    expect_encoder(net, list(zip(dims, SEED_CHECK_WIDTHS)), call)
+    stage = student(train_autoencoder_layer, "train_autoencoder_layer")
+    for s, (dim, width) in enumerate(zip(dims, SEED_CHECK_WIDTHS)):
+        got = stage(TensorArg(np.full((4, dim), 0.5), "float32"), width, 0, SEED_CHECK_SEED + s)
+        expect(isinstance(got, (tuple, list)) and len(got) == 3, "train_autoencoder_layer should return 3 things.")
+        initial = as_net(got[0], "train_autoencoder_layer(...)[0]")
+        expect(same_layer(net.linear_layers[s], initial.linear_layers[0]),
+               f"Layer {s + 1} of {call} (no training: epochs = 0) should be exactly the initial encoder of "
+               f"train_autoencoder_layer(codes, {width}, 0, {SEED_CHECK_SEED + s}): stage s uses the seed seed + s "
+               f"= {SEED_CHECK_SEED} + {s}, but the weights differ. Call train_autoencoder_layer(codes, widths[s], "
+               "epochs, seed + s) for stage s.")
 
 
 def ridge_probe_accuracy(train_codes: np.ndarray, train_labels: np.ndarray, test_codes: np.ndarray,
@@ -722,3 +873,63 @@ def finetune_learns(finetune) -> None:
            f"{call} reaches {accuracy:.3f} test accuracy; with all {N_TRAIN} labels and every layer trained it "
            f"should reach {MIN_FULL_ACCURACY} (typically 0.89). Use cross-entropy on the 10 logits, Adam (lr 1e-2), "
            "minibatches of 32, and the labels of the same examples as the images.")
+
+
+# One epoch over n_labels equal examples (adam.py): every minibatch has the cross-entropy gradient of
+# that one example, so a correct loop makes exactly ceil(n_labels / 32) Adam steps (lr 1e-2) on all
+# parameters from its initial model, which the grader replays in float64 from finetune(..., epochs=0,
+# seed) (the head is drawn right after torch.manual_seed(seed), before any permutation). n_labels = 64
+# and 65 give 2 and 3 steps; minibatches of 31 or 33 would give 3 and 2. Compared: the float64
+# cross-entropy of the example after the student's epoch and after the replay, relative to the
+# replay's decrease. Float32 against float64: at most 2.6e-7 of the decrease (records.py: 40 seeds x
+# both n for the reference and three independent implementations, 200 seeds of the reference);
+# a first Adam step taken the other way on a coordinate whose gradient is within round-off of 0 moves
+# it by far less than the tolerance (see SAME_CODE_RTOL). Deterministic: false-fail probability 0.
+# Catches (fraction of the decrease): an empty minibatch (0.16-0.63), a minibatch skipped or added
+# (0.32-0.49), the first example of each permutation left out (0.32).
+SAME_EXAMPLE_NS = (64, 65)
+SAME_EXAMPLE_SEED = 83
+SAME_EXAMPLE_RTOL = 0.02
+
+
+def _same_example_data(n: int, d: dict) -> dict:
+    """n copies of the first training digit (label included), and 20 test digits."""
+    return {"X_train": TensorArg(np.tile(d["X_train"][0], (n, 1)), "float32"),
+            "y_train": TensorArg(np.full(n, d["y_train"][0], dtype=np.int64), "int64"),
+            "X_test": TensorArg(d["X_test"][:20], "float32"), "y_test": TensorArg(d["y_test"][:20], "int64")}
+
+
+def _model_params(model: NetSpec) -> list:
+    return [array for layer in model.linear_layers for array in (layer.weight, layer.bias)]
+
+
+def finetune_adam_steps(finetune) -> None:
+    """Check the training loop exactly: with all n_labels examples equal, one epoch is
+    ceil(n_labels / 32) Adam steps (lr 1e-2) on that example's cross-entropy, replayed here in float64
+    from the student's own initial model (epochs = 0), for n_labels = 64 and 65."""
+    d = digits()
+    x, label = d["X_train"][0], int(d["y_train"][0])
+    loss = lambda params: adam.classifier_loss(params, x, label)
+    f = student(finetune, "finetune")
+    for n in SAME_EXAMPLE_NS:
+        models = []
+        for epochs in (0, 1):
+            call = f"finetune(Linear(64, 5) + Sigmoid, {n} copies of one digit, {n}, {epochs}, {SAME_EXAMPLE_SEED})"
+            got = f(small_encoder(), _same_example_data(n, d), n, epochs, SAME_EXAMPLE_SEED)
+            expect(isinstance(got, (tuple, list)) and len(got) == 2, f"{call} should return (model, accuracy).")
+            model = as_net(got[0], f"{call}[0]")
+            expect([layer.kind for layer in model.layers] == ["linear", "sigmoid", "linear"]
+                   and model.layers[-1].weight.shape == (10, 5),
+                   f"{call}[0] should be the encoder's layers then nn.Linear(5, 10).")
+            models.append(_model_params(model))
+        steps = adam.steps_per_epoch(n, 32)
+        replay = adam.adam_run(models[0], loss, steps, lr=1e-2)
+        first, want, got = loss(models[0])[0], loss(replay)[0], loss(models[1])[0]
+        decrease = max(first - want, 1e-3 * first)
+        expect(abs(got - want) <= SAME_EXAMPLE_RTOL * decrease,
+               f"{call} with all {n} training examples equal: every minibatch then has the loss and gradient of that "
+               f"one example, so one epoch in minibatches of 32 is exactly ceil({n}/32) = {steps} Adam steps (lr 1e-2) "
+               f"from your initial model (the same call with epochs = 0). After them the example's cross-entropy is "
+               f"{want:.6g} (replayed in float64; it starts at {first:.6g}); your model gives {got:.6g}. Each epoch "
+               "must go through one permutation of the n_labels examples in consecutive minibatches of 32 (the last "
+               "one smaller): every example once, no empty minibatch, one optimizer step per minibatch.")

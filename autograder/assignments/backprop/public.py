@@ -142,15 +142,18 @@ OP_PROGRAMS = [
 ]
 
 
-def run_value_program(Value, inputs, program, backward: bool = True) -> dict:
-    """Run ``program`` with the student's Value class on the student side; fail with the step's error."""
+def run_value_program(Value, inputs, program, backward: bool = True, hint: str = "") -> dict:
+    """Run ``program`` with the student's Value class on the student side; fail with the step's error
+    (and ``hint``)."""
     f = student(Value, "Value")
     result = f.library(LibraryCall(LAB, "run_program", (Value, list(inputs), [tuple(s) for s in program]),
                                    {"backward": backward}))
     expect(isinstance(result, dict) and "ok" in result,
            f"shared.backprop_lab.run_program returned {describe(result)} (was shared/ modified?)")
     if not result["ok"]:
-        raise CheckFailed(f"Building a graph with your Value class failed: {result['error']}")
+        error = str(result["error"])
+        raise CheckFailed(f"Building a graph with your Value class failed: {error}"
+                          + ("" if not hint or error.endswith(".") else ".") + hint)
     return result
 
 
@@ -188,12 +191,18 @@ def value_shared_node_slope(Value) -> None:
 
 
 # -- backprop_q5: gradient norms ----------------------------------------------------------------
+def as_sent(text: str) -> str:
+    """``text`` as a new str object, as the grading sandbox delivers every string argument (never
+    the interned literal): a student's ``init is "he"`` then fails here too, not only in the sandbox."""
+    return "".join(list(text))
+
+
 def gradient_norms_shape(gradient_norms_by_layer) -> None:
     """Check that gradient_norms_by_layer(3, 4, act, init, 0) is a list of 3 positive numbers."""
     f = student(gradient_norms_by_layer, "gradient_norms_by_layer")
     for activation, init in (("sigmoid", "default"), ("relu", "he")):
         call = f"gradient_norms_by_layer(3, 4, {activation!r}, {init!r}, 0)"
-        got = f(3, 4, activation, init, 0)
+        got = f(3, 4, as_sent(activation), as_sent(init), 0)
         expect(isinstance(got, (list, tuple)) and len(got) == 3,
                f"{call} should return a list of 3 numbers (one per layer), but returned {describe(got)}")
         norms = [as_number(v, f"{call}[{i}]") for i, v in enumerate(got)]
@@ -212,7 +221,8 @@ def gradient_norms_order(gradient_norms_by_layer) -> None:
     """Check that the norms come input layer first: for a sigmoid net the gradient of the layer
     next to the input is smaller than the last layer's."""
     call = "gradient_norms_by_layer(6, 16, 'sigmoid', 'default', 0)"
-    got = student(gradient_norms_by_layer, "gradient_norms_by_layer")(*ORDER_CALL)
+    got = student(gradient_norms_by_layer, "gradient_norms_by_layer")(*[as_sent(a) if isinstance(a, str) else a
+                                                                       for a in ORDER_CALL])
     expect(isinstance(got, (list, tuple)) and len(got) == 6,
            f"{call} should return a list of 6 numbers (one per layer), but returned {describe(got)}")
     norms = [as_number(v, f"{call}[{i}]") for i, v in enumerate(got)]

@@ -15,9 +15,11 @@ from autograder.checking import (
 )
 from autograder.assignments.init.public import as_float_list, expect_real, linear_spec
 from autograder.assignments.init.theory import (  # log_ratio_law: re-exported for the tests of the laws
-    GAUSS_NODES, chi2_window, exact_log_ratio_law, gauss_mean, log_ratio_law, normal_bound, oracle_chi1,
-    oracle_critical, oracle_q_star, second_moment_factor, second_moment_ratio, theory_sigma_w2, variance_factor,
+    GAUSS_NODES, bias_only_final_losses, chi2_window, exact_log_ratio_law, gauss_mean, log_ratio_law, normal_bound,
+    oracle_chi1, oracle_critical, oracle_q_star, second_moment_factor, second_moment_ratio, theory_sigma_w2,
+    variance_factor,
 )
+from shared.digits import digits_label_counts
 
 
 def mistake_hint(ratio: float, candidates: dict, lo: float, hi: float) -> str:
@@ -475,11 +477,11 @@ def scan_same_start(scan_init) -> None:
     depend on which scales come before it in the list."""
     f = student(scan_init, "scan_init")
     theory = theory_sigma_w2(SCAN_SLOPE)
-    both = as_float_list(f([theory / 2, theory], steps=5), 2, "scan_init([theory / 2, theory], steps=5)")
-    alone = as_float_list(f([theory], steps=5), 1, "scan_init([theory], steps=5)")
+    both = as_float_list(f([theory / 2, theory], steps=2), 2, "scan_init([theory / 2, theory], steps=2)")
+    alone = as_float_list(f([theory], steps=2), 1, "scan_init([theory], steps=2)")
     expect(abs(both[1] - alone[0]) <= SAME_START_RTOL * abs(alone[0]),
-           f"scan_init([theory], steps=5) gave {alone[0]:.6g}, but the same scale in scan_init([theory / 2, theory], "
-           f"steps=5) gave {both[1]:.6g}. Seed torch (torch.manual_seed(seed)) before building each net, so that the "
+           f"scan_init([theory], steps=2) gave {alone[0]:.6g}, but the same scale in scan_init([theory / 2, theory], "
+           f"steps=2) gave {both[1]:.6g}. Seed torch (torch.manual_seed(seed)) before building each net, so that the "
            "scales are compared on the same draw of weights (up to their scale) and the same mini-batches.")
 
 
@@ -517,6 +519,59 @@ def scan_theory_best(scan_init) -> None:
         "the sigma_w2 it is given (the variance factor, Var[W] = sigma_w2 / fan_in), train it for `steps` steps "
         "(SGD with learning rate lr, batches of batch_size, gradient norm clipped to 1) and return the cross-entropy "
         "of the trained net on the whole data set." + hint)
+
+
+# The training recipe, exactly: at sigma_w2 = SCAN_ZERO_SCALE every weight is about 1e-12, the hidden outputs are
+# below 1e-24, the logits are the readout bias b, and only b learns (theory.bias_only_final_losses): with
+# mini-batches of one row, SCAN_EXACT_STEPS steps at lr SCAN_EXACT_LR end at one of 10^3 final losses, one per
+# sequence of drawn labels, whatever the random-number order. A correct scan lands within 2.1e-6 of one of them
+# (float32 logits, torch's 1e-6 in the clip coefficient; measured on 40 seeds at depth 2 and 20), so
+# SCAN_EXACT_ATOL = 1e-4 has no false fails. Mistakes caught, per seed, for any label draw: gradients not zeroed
+# (accumulated: 0.93 away), momentum (0.28), lr ignored (1.1), the trained net's loss on the last mini-batch
+# rather than on all digits, a sum instead of a mean, no training (log 10); for every draw but three equal labels
+# (probability 0.01 per seed, 1e-4 for both): clipping missing, after the step, or at another norm (2: 0.019
+# away), 11 outputs (0.2% pass per seed).
+SCAN_ZERO_SCALE = 1e-24
+SCAN_EXACT_STEPS = 3
+SCAN_EXACT_LR = 5.0
+SCAN_EXACT_SEEDS = (21, 22)
+SCAN_EXACT_ATOL = 1e-4
+
+
+def scan_recipe_exact(scan_init) -> None:
+    """Check the training recipe exactly where it can be computed: with all weights ~0 only the readout bias
+    learns, and after three one-row SGD steps (clipped to norm 1) the full-data loss is one of 1000 values."""
+    f = student(scan_init, "scan_init")
+    counts = digits_label_counts()
+    steps, lr = SCAN_EXACT_STEPS, SCAN_EXACT_LR
+    right = bias_only_final_losses(counts, steps, lr)
+    for seed in SCAN_EXACT_SEEDS:
+        call = (f"scan_init([{SCAN_ZERO_SCALE:g}], depth=2, width=16, steps={steps}, lr={lr:g}, batch_size=1, "
+                f"seed={seed})")
+        got = as_float_list(f([SCAN_ZERO_SCALE], depth=2, width=16, steps=steps, lr=lr, batch_size=1, seed=seed), 1,
+                            call)[0]
+        gap = float(np.min(np.abs(right - got))) if math.isfinite(got) else math.inf
+        if gap <= SCAN_EXACT_ATOL:
+            continue
+        wrong = {
+            "an untrained net (log 10: every logit 0)": np.array([math.log(10.0)]),
+            "training without gradient clipping (or clipping after the step)": bias_only_final_losses(counts, steps, lr, None),
+            "gradients that accumulate over the steps: zero them before each backward pass":
+                bias_only_final_losses(counts, steps, lr, accumulate=True),
+            "training at the default learning rate 0.05: is lr passed to the optimizer?":
+                bias_only_final_losses(counts, steps, 0.05),
+            "a net with 11 outputs: the digits have 10 classes": bias_only_final_losses(counts, steps, lr, outputs=11),
+        }
+        named = [name for name, values in wrong.items() if np.min(np.abs(values - got)) <= SCAN_EXACT_ATOL]
+        raise CheckFailed(
+            f"{call} returned {got:.6g}. With sigma_w2 = {SCAN_ZERO_SCALE:g} every weight is about 1e-12, so the net's "
+            f"output is its readout bias b (10 logits) and only b learns: each step is b <- b - lr g with g = "
+            f"softmax(b) - onehot(y) for the one drawn digit y, scaled down to norm 1 if longer (clip_grad_norm_), "
+            f"from b = 0. Whatever {steps} digits are drawn, the cross-entropy on all 1797 digits afterwards is one of "
+            f"{len(np.unique(np.round(right, 9)))} values between {right.min():.4f} and {right.max():.4f} (computed "
+            f"here); yours is {gap:.3g} from the nearest." + (f" It matches {named[0]}." if named else
+            " Train with plain SGD (torch.optim.SGD(net.parameters(), lr=lr)), zero the gradients, backward, clip "
+            "the norm to 1, step; then the mean cross-entropy over all 1797 digits."))
 
 
 # -- init_q8: tanh mean field --------------------------------------------------------------------

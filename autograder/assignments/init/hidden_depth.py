@@ -13,7 +13,7 @@ from autograder.checking import CheckFailed, LibraryCall, expect, student
 from autograder.assignments.init.public import as_float_list, expect_real, circle_polygon_length
 from autograder.assignments.init.theory import (
     GAUSS_NODES, gauss_mean, log_ratio_cumulants, oracle_chi1, oracle_critical, ratio_moment, relative_kurtosis,
-    sample_variance_window, theory_sigma_w2, trajectory_log_growth,
+    sample_variance_window, theory_sigma_w2, trajectory_log_growth, width_one_variance_window,
 )
 
 # -- init_q9: trajectory_lengths -----------------------------------------------------------------
@@ -105,17 +105,18 @@ def trajectory_theory(trajectory_lengths) -> None:
 
 # -- init_q10: log_signal_variance ---------------------------------------------------------------
 # Graded call: log_signal_variance(BOTTLENECK_WIDTHS, BOTTLENECK_SLOPE, BOTTLENECK_NETS, BOTTLENECK_SEED), i.e.
-# the sample variance over K = BOTTLENECK_NETS random leaky-ReLU nets (input 32, hidden widths 64 x 4, 2, 64 x 4)
+# the sample variance over K = BOTTLENECK_NETS random leaky-ReLU nets (input 32, hidden widths 32 x 5, 2, 32 x 5)
 # of log(q_L / q_1). Its law is exact (theory.log_ratio_cumulants: independent terms, cumulants by digamma/
-# polygamma and Gauss-Jacobi quadrature; checked against 20,000 real nets and 400,000 draws of the
-# representation in tests/init/test_statistics.py): variance sigma^2 = 4.06 (the width-2 layer alone: 3.5;
-# leading order v sum 1/n_l = 3.4), excess kurtosis 0.05. s^2 / sigma^2 is within the chi^2_d / d window of
-# theory.sample_variance_window at p = BOTTLENECK_P (d = 2 / (2/(K-1) + gamma/K)), checked by simulating
-# 100,000 sample variances of the exact representation (test_statistics: the simulated tail beyond the
-# window's p = 1e-3 edges is 1e-3 within its error). Either normalisation (ddof 0 or 1) is accepted: the
-# lower edge is taken (K - 1)/K lower. Window at K = 300: [0.56, 1.59]. Mistakes caught: one seed for every
-# net (s^2 = 0), the variance of q_L / q_1 instead of its log (E: 19 x), the bottleneck ignored (constant
-# width 64: 0.16 x), the standard deviation (0.50 x), log10 (0.19 x).
+# polygamma and Gauss-Jacobi quadrature; checked against real nets and draws of the representation in
+# tests/init/test_statistics.py): variance sigma^2 = 4.94 (leading order v sum 1/n_l = 3.70, of which the
+# width-2 layer 2.28), excess kurtosis 0.04. s^2 / sigma^2 is within the chi^2_d / d window of
+# theory.sample_variance_window at p = BOTTLENECK_P (d = 2 / (2/(K-1) + gamma/K)), checked by simulating sample
+# variances of the exact representation (test_statistics: the simulated tail beyond the window's p = 1e-3 edges
+# is 1e-3 within its error). Either normalisation (ddof 0 or 1) is accepted: the lower edge is taken (K - 1)/K
+# lower. Window at K = 300: [0.60, 1.55]. Mistakes caught: one seed for every net (s^2 = 0), the bottleneck
+# ignored (constant width 32: 0.32 x), the standard deviation (0.45 x), log10 (0.19 x); the variance of q_L / q_1
+# itself only about half the time (its sample variance is heavy-tailed). A layer too many or too few changes
+# sigma^2 by 3% (invisible here: WIDTH_ONE_* below catches it).
 BOTTLENECK_WIDTHS = (32, 32, 32, 32, 32, 32, 2, 32, 32, 32, 32, 32)
 BOTTLENECK_SLOPE = 0.2
 BOTTLENECK_NETS = 300
@@ -161,4 +162,52 @@ def bottleneck_variance_law(log_signal_variance) -> None:
         f"[{lo * sigma2:.3f}, {hi * sigma2:.3f}] except with probability {BOTTLENECK_P:g}. Got {got:.4g}."
         + (f" That is {named[0]}." if named else
            " One seed for all nets gives 0: seed once, then draw every net from the running generator."
-           if got == 0 else ""))
+           if got == 0 else "")
+        + (" Too little spread also comes from averaging q over several inputs: x is one input of shape (1, n_0)."
+           if 0 < got < lo * sigma2 else ""))
+
+
+# A net with one hidden unit: log_signal_variance(WIDTH_ONE_WIDTHS, BOTTLENECK_SLOPE, WIDTH_ONE_NETS, WIDTH_ONE_SEED).
+# The leaky ReLU passes the unit's pre-activation whole or times a, with probability 1/2 each (its sign), so
+# log(q_2 / q_1) = log sigma_w^2 + 2 log(a) B + log(chi^2_256 / 256), B ~ Bernoulli(1/2): variance
+# (log a)^2 + psi'(128) = 2.598 (theory.width_one_variance_window). The sample variance of K = 300 nets is then
+# mostly c^2 N (K - N) / (K (K - 1)), N ~ Binomial(K, 1/2) exactly: the window [0.834, 1.056] x sigma^2 holds
+# except with probability 5e-9 (exact binomial tail) + 3e-15 (normal tails at 8 sd of the chi-square parts);
+# simulated (200,000 sample variances of the representation): sd 0.0079, 1e-5 quantiles 0.936 and 1.029.
+# Mistakes caught: a layer too many or too few anywhere (with two Linear layers, log(q_2 / q_2) or log(q_1 / q_1)
+# = 0 for every net: s^2 = 0), log(q_2 / q_1) taken from the second layer on, log(q_2 q_1) (8.6 x), several
+# inputs in one batch (two: 0.73 x, outside the window for 98% of draws), the second moments after the
+# activations (0.007 x), one seed for every net.
+WIDTH_ONE_WIDTHS = (32, 1, 256)
+WIDTH_ONE_NETS = 300
+WIDTH_ONE_SEED = 402
+WIDTH_ONE_P = 1e-8
+
+
+def width_one_variance_law(log_signal_variance) -> None:
+    """Check the sample variance of log(q_2 / q_1) over nets 32 -> 1 -> 256 (one hidden unit, which passes the
+    signal whole or times a^2 with probability 1/2 each) against its exact law, in the binomial window of
+    theory.width_one_variance_window."""
+    f = student(log_signal_variance, "log_signal_variance")
+    widths, a, nets, seed = list(WIDTH_ONE_WIDTHS), BOTTLENECK_SLOPE, WIDTH_ONE_NETS, WIDTH_ONE_SEED
+    call = f"log_signal_variance({widths}, {a}, n_nets={nets}, seed={seed})"
+    got = expect_real(f(widths, a, nets, seed), call)
+    sigma2, lo, hi = width_one_variance_window(a, widths[-1], nets, WIDTH_ONE_P)
+    lo *= (nets - 1) / nets
+    if lo <= got / sigma2 <= hi:
+        return
+    if got == 0:
+        hint = (" Every net gave the same log ratio: with two Linear layers, q_L is the second moment after the second "
+                "Linear layer and q_1 after the first (two different layers), and each net is a new draw (seed once).")
+    elif got / sigma2 < lo:
+        hint = (" Too little spread: is x one input of shape (1, n_0)? Averaging q over several inputs smooths out the "
+                "all-or-a^2 of the single unit. Is q_l measured right after the l-th Linear layer?")
+    else:
+        hint = " Too much spread: log(q_L / q_1) is the log of the ratio, log q_L - log q_1."
+    raise CheckFailed(
+        f"{call} should be close to the variance of log(q_2 / q_1) over random nets with one hidden unit, "
+        f"{sigma2:.4f}: the leaky ReLU passes the unit's pre-activation whole or times a (its sign decides, with "
+        f"probability 1/2 each), so log(q_2 / q_1) = log sigma_w^2 + (0 or 2 log a) + the chi-square noise of the "
+        f"{widths[-1]} outputs, with variance (log a)^2 + psi'({widths[-1] // 2}) = {sigma2:.4f}. The sample variance of "
+        f"{nets} nets lands in [{lo * sigma2:.3f}, {hi * sigma2:.3f}] except with probability {WIDTH_ONE_P:g}. Got "
+        f"{got:.4g}." + hint)

@@ -72,6 +72,37 @@ def log_ratio_law(depth: int, width: int, a: float, sigma_w2: float) -> tuple:
     return mean, math.sqrt(steps * v / width)
 
 
+# -- training when every weight is ~0: only the readout bias learns ------------------------------
+def bias_only_final_losses(counts: np.ndarray, steps: int, lr: float, clip=1.0, accumulate: bool = False,
+                           outputs: int = 10) -> np.ndarray:
+    r"""The full-data cross-entropy after ``steps`` SGD steps on mini-batches of one row, for a net whose
+    weights are all (practically) 0, for every sequence of drawn labels: float64 (10^steps,).
+
+    With every weight ~0 every hidden unit outputs ~0, the logits are the readout bias b, and every other
+    parameter's gradient is ~0 (it is a product with a weight or with a hidden output): SGD moves b only,
+        b <- b - lr clip(softmax(b) - e_y),  clip(g) = g min(1, clip / |g|)  (the gradient norm of all parameters),
+    from b = 0, for the label y of the drawn row. The loss on the whole data set is
+    logsumexp(b) - sum_c pi_c b_c with pi_c = counts_c / sum(counts). ``accumulate``: gradients summed over the
+    steps (zero_grad missing); ``clip=None``: no clipping; ``outputs`` > 10: extra logits no label uses.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    labels = np.indices((10,) * steps).reshape(steps, -1).T if steps else np.zeros((1, 0), dtype=int)
+    rows = np.arange(len(labels))
+    b, total = np.zeros((len(labels), outputs)), np.zeros((len(labels), outputs))
+    for t in range(steps):
+        g = np.exp(b - b.max(axis=1, keepdims=True))
+        g /= g.sum(axis=1, keepdims=True)
+        g[rows, labels[:, t]] -= 1.0
+        if accumulate:
+            total += g
+            g = total.copy()
+        if clip is not None:
+            g *= np.minimum(1.0, clip / np.linalg.norm(g, axis=1, keepdims=True))
+        b -= lr * g
+    top = b.max(axis=1)
+    return top + np.log(np.exp(b - top[:, None]).sum(axis=1)) - b[:, :10] @ (counts / counts.sum())
+
+
 # -- windows of statistical checks --------------------------------------------------------------
 
 
@@ -255,3 +286,41 @@ def sample_variance_window(cumulants: np.ndarray, n_samples: int, p: float) -> t
     gamma = cumulants[3] / cumulants[1] ** 2
     dof = 2.0 / (2.0 / (n_samples - 1) + max(gamma, 0.0) / n_samples)
     return special.chdtri(dof, 1 - p / 2) / dof, special.chdtri(dof, p / 2) / dof
+
+
+def width_one_variance_window(a: float, n_out: int, n_samples: int, p: float, z: float = 8.0) -> tuple:
+    r"""The law of log(q_2 / q_1) for nets n_0 -> 1 -> n_out (one hidden unit, leaky ReLU of slope a, critical
+    Gaussian weights, zero biases, one input), and a window for its sample variance over ``n_samples`` nets.
+
+    The unit's pre-activation z_1 is a centred Gaussian, so the leaky ReLU passes it whole (z_1 > 0) or times a
+    (z_1 < 0), with probability 1/2 each, and given phi(z_1) the output layer is an isotropic Gaussian vector:
+        log(q_2 / q_1) = log sigma_w^2 + c B + E,   c = 2 log a,  B ~ Bernoulli(1/2),  E = log(chi^2_n / n),
+    B and E independent; sigma^2 = Var = c^2/4 + v, v = psi'(n/2) (the variance of E).
+    For K = n_samples draws x_i = c B_i + E_i (the constant drops out of the sample variance s^2):
+        (K - 1) s^2 = A + 2 C + D,  A = c^2 N (K - N) / K (N = sum B_i ~ Binomial(K, 1/2)),
+        C = sum_i c (B_i - N/K)(E_i - E[E]) (given the B_i: mean 0, variance A v <= A_max v, A_max = c^2 K/4),
+        D = sum_i (E_i - mean E)^2 >= 0 (mean (K - 1) v, variance ~ (K - 1) v^2 (2 + kurt_E)).
+    Lower edge: |N - K/2| < d except with probability p / 2 (d from the exact binomial tail), and
+    C > -z sqrt(A_max v); upper edge: N(K - N) <= K^2/4, C < z sqrt(A_max v), D < (K - 1) v (1 + z sqrt((2 +
+    kurt_E)/(K - 1))). C and D are sums of K light-tailed terms (skewness below 0.03 at K = 300), so their
+    normal tails at z = 8 sd (1e-15) are exact to far better than the factor that would matter. P(s^2 outside)
+    <= p / 2 + 3e-15.
+
+    Returns:
+        (sigma^2, lo, hi): the law's variance and the window of s^2 / sigma^2 (ddof 1).
+    """
+    c = 2.0 * math.log(a)
+    k_e = _log_chi2_cumulants(n_out)
+    v, kurt = float(k_e[1]), float(k_e[3] / k_e[1] ** 2)
+    sigma2 = c * c / 4.0 + v
+    half = n_samples / 2.0
+    # the smallest d with P(|N - K/2| >= d) <= p/2: N <= K/2 - d has probability bdtr(floor(K/2 - d), K, 1/2)
+    d = 0.0
+    while 2.0 * special.bdtr(math.floor(half - d), n_samples, 0.5) > p / 2.0:
+        d += 1.0
+    a_min = c * c * (half * half - d * d) / n_samples
+    a_max = c * c * half * half / n_samples
+    spread = 2.0 * z * math.sqrt(a_max * v)
+    lo = (a_min - spread) / (n_samples - 1)
+    hi = (a_max + spread) / (n_samples - 1) + v * (1.0 + z * math.sqrt((2.0 + max(kurt, 0.0)) / (n_samples - 1)))
+    return sigma2, lo / sigma2, hi / sigma2
