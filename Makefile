@@ -5,14 +5,14 @@ SHELL := /bin/bash
 VENV        := .venv
 PY          := $(VENV)/bin/python
 # A system interpreter is preferred over a per-user one (pyenv under /root): the grading worker drops
-# to the unprivileged `nobody` user when run as root, and nobody must be able to execute it.
+# to an unprivileged sandbox uid (61000-61099, no account) when run as root, which must be able to execute it.
 BASE_PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11 /usr/local/bin/python3.11) python3)
 REQS        := $(sort $(wildcard requirements/*.txt))
 STAMP       := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 ASSIGNMENTS := $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 JOBS        ?= 2
 
-.PHONY: venv dist assignments test test-quick bench grade mutants clean help
+.PHONY: venv dist assignments test test-quick bench grade mutants mutants-table clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,14 +32,14 @@ dist: $(STAMP)  ## build dist/<assignment>/student/ and dist/<assignment>/autogr
 assignments: $(STAMP)  ## regenerate the committed student stubs in assignments/ from solutions/
 	$(PY) -m autograder.packaging stubs $(ASSIGNMENTS)
 
-test: $(STAMP)  ## the package's own test suite
-	$(PY) -m pytest -q tests
+test: $(STAMP)  ## the package's own test suite (prints the 15 slowest tests)
+	$(PY) -m pytest -q --durations=15 tests
 
 test-quick: $(STAMP)  ## skip tests marked slow
 	$(PY) -m pytest -q -m "not slow" tests
 
-bench: $(STAMP)  ## wall times: make dist, grading one submission (local and run_autograder), install no-op
-	$(PY) -m autograder.bench
+bench: $(STAMP)  ## make bench [PART=setup|grading|notebooks|extras] [A="sawtooth mimic"] [COLD=1]: grading time and memory per assignment (idle, half a core, CPU hog, CPU build of torch), notebook time claims
+	$(PY) -m autograder.bench $(foreach p,$(PART),--part $(p)) $(if $(A),--assignments $(A)) $(if $(COLD),--cold)
 
 grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=results.json|grades.csv] [Q=<question>: regrade it in place]
 	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=sawtooth S=path/to/submission.ipynb|folder [OUT=results.json|grades.csv] [Q=sawtooth_q3]"; exit 2; }
@@ -48,6 +48,9 @@ grade: $(STAMP)  ## make grade A=<assignment> S=<notebook|zip|folder> [OUT=resul
 mutants: $(STAMP)  ## make mutants A=<assignment> [Q=<question>] [UPDATE=1]: how many mutants of the reference code each question's checks kill
 	@test -n "$(A)" || { echo "usage: make mutants A=sawtooth [Q=sawtooth_q3] [UPDATE=1]"; exit 2; }
 	$(PY) -m autograder.mutation --assignment $(A) $(foreach q,$(Q),--question $(q)) $(if $(UPDATE),--update)
+
+mutants-table: $(STAMP)  ## the README's "How sharp are the graders" table, from the committed baselines
+	@$(PY) -m autograder.mutation --table
 
 clean:  ## remove build outputs (keeps the venv)
 	rm -rf dist .pytest_cache

@@ -1,115 +1,159 @@
-r"""``make bench``: wall times and memory of the things a TA and Gradescope wait for.
+r"""``make bench``: what a TA, Gradescope and a student wait for, measured in one run.
 
-* installing into an existing venv (``make venv`` when up to date, and pip's own no-op resolve);
-* ``make dist`` (all assignments);
-* grading each assignment's reference notebook locally (engine in this process) and through the
-  zip's ``run_autograder`` in a temporary /autograder root;
-* peak memory: this process (the trusted grader, which never imports torch) and the worker that
-  ran the student code. The worker's figure is also given as it would be on Gradescope, where the
-  CPU build of torch is installed: measured peak - import baseline of the torch build here + the
-  CPU build's baseline (226 MB for torch, 310 MB with torchvision, ../shared/ENVIRONMENT.md).
-* extra per-assignment benchmarks: a module ``tests/<A>/bench.py`` with a ``main()`` that prints
-  (e.g. regions: the exact region counter against a dense grid of equal accuracy).
+    make bench                    # everything below
+    make bench PART=grading A="sawtooth mimic"   # one part, some assignments
+    make bench COLD=1             # drop the page cache before every grading (a TA's first grade;
+                                  # root only; slows the other users of the machine for a moment)
+
+Parts (``--part``):
+
+* ``setup``: ``make venv`` when up to date, pip's no-op resolve, ``make dist``;
+* ``grading`` (:mod:`autograder.benchmarks.grading`, :mod:`~autograder.benchmarks.table`): per
+  assignment, the blank stub (the floor) and the reference graded through the CLI in a fresh
+  process (as ``make grade``): idle, at half a core (a cgroup CPU quota made here), beside
+  2 x nproc busy loops, and with the worker on the CPU build of torch
+  (:mod:`autograder.benchmarks.cpu_build`); one table, each row held to issue 15's targets;
+* ``notebooks`` (:mod:`autograder.benchmarks.notebooks`): every master notebook run in full as a
+  student runs it (one thread), each cell timed, each "about N s" claim checked;
+* ``extras``: per-assignment benchmarks, a module ``tests/<A>/bench.py`` with a ``main()``.
+
+Exit status 1 when a target is missed (the table says FAIL and why).
 """
 from __future__ import annotations
 
+import argparse
 import importlib
-import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from autograder.benchmarks import cpu_build, machine
+from autograder.benchmarks import grading as measured
+from autograder.benchmarks.table import HALF_CORE_MAX_S, MEMORY_MAX_MB, RATIO_MAX, Row, render
+
 REPO = Path(__file__).resolve().parents[1]
-CPU_BASELINE_MB = {"torch": 226.0, "torchvision": 310.0}
+PARTS = ("setup", "grading", "notebooks", "extras")
 
 
-def _timed(cmd: list, **kwargs) -> float:
+def assignments() -> list:
+    return sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def _timed(cmd: list) -> float:
     started = time.monotonic()
-    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL, **kwargs)
+    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - started
 
 
-def _import_baseline_mb(modules: str) -> float:
-    code = (f"import {modules}\n"
-            "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip()) / 1024
+def setup_part(names: list) -> None:
+    print(f"make venv (up to date):         {_timed(['make', '-s', 'venv']):6.1f} s")
+    print(f"pip install into existing venv: {_timed([sys.executable, '-m', 'pip', 'install', '-q', '-r', 'requirements/dev.txt', '-c', 'requirements/constraints.txt']):6.1f} s")
+    print(f"make dist ({len(names)} assignments):       {_timed(['make', '-s', 'dist']):6.1f} s")
 
 
-def _run_autograder(zip_path: Path, notebook: Path) -> tuple:
-    from autograder.grading.gradescope import stage_root
-
-    root = Path(tempfile.mkdtemp(prefix="gd-bench-"))
-    try:
-        script = stage_root(zip_path, notebook, root)
-        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-        seconds = _timed([str(script)], env=env)
-        return seconds, json.loads((root / "results" / "results.json").read_text())["score"]
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def _progress(run: measured.Grading, what: str) -> None:
+    figures = "no result: " + run.error.splitlines()[0][:100] if run.error else \
+        f"{run.score:g}/{run.max_score:g}, {run.cpu_s:.1f} CPU s, {run.wall_s:.1f} s wall, worker {run.worker_peak_mb:.0f} MB"
+    print(f"  {run.assignment:<13} {what:<10} {run.load:<10} {figures}", flush=True)
 
 
-_GRADE_ONE = r"""
-import json, resource, sys
-from pathlib import Path
-from autograder.grading.engine import grade
-from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
-from autograder.grading.suite import load_suite
-source, notebook = Path(sys.argv[1]), Path(sys.argv[2])
-report = grade(load_suite(source / "private"), notebook, SandboxOptions(str(source / "public"), default_sandbox_user()))
-print(json.dumps({"score": report.score, "max": report.max_score, "seconds": report.seconds,
-                  "worker_mb": report.worker_peak_mb, "torch": "torch" in sys.modules,
-                  "grader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
-def _grade_locally(source: Path, notebook: Path) -> dict:
-    """Grade in a fresh process (as one Gradescope run would) and return its figures."""
-    out = subprocess.run([sys.executable, "-c", _GRADE_ONE, str(source), str(notebook)], cwd=REPO,
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def main() -> int:
-    assignments = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
-    print(f"make venv (up to date):        {_timed(['make', '-s', 'venv']):6.1f} s")
-    print(f"pip install into existing venv: {_timed([sys.executable, '-m', 'pip', 'install', '-q', '-r', 'requirements/dev.txt', '-c', 'requirements/constraints.txt'], stderr=subprocess.DEVNULL):6.1f} s")
-    print(f"make dist ({len(assignments)} assignments):      {_timed(['make', '-s', 'dist'], stderr=subprocess.DEVNULL):6.1f} s")
-    torch_here = _import_baseline_mb("torch")
-    vision_here = _import_baseline_mb("torch, torchvision")
-    print(f"import baseline of the torch build here: torch {torch_here:.0f} MB, with torchvision {vision_here:.0f} MB")
+def grading_part(names: list, cold: bool) -> bool:
+    """The grading table; True when every row meets the targets."""
+    missing = [a for a in names if not (REPO / "dist" / a / "autograder" / "private").exists()]
+    if missing:
+        print(f"no dist/ for {missing}: run `make dist` (or `make bench` with the setup part)")
+        return False
+    cpu_python = cpu_build.cpu_venv()
+    baselines = cpu_build.Baselines(cpu_python)
+    if cpu_python is not None:
+        print(f"CPU build for the worker: {machine.libraries(str(cpu_python))}")
+    print("import baselines (peak RSS of a fresh interpreter):")
+    for line in baselines.describe():
+        print("  " + line)
+    print(f"\ngrading runs ({'page cache dropped before each' if cold else 'warm page cache'}):", flush=True)
+    rows = []
+    for a in names:
+        reference = REPO / "solutions" / a / f"{a}.ipynb"
+        stub = REPO / "dist" / a / "student" / f"{a}.ipynb"
+        runs = {}
+        for key, notebook, load in (("floor", stub, "idle"), ("idle", reference, "idle"),
+                                    ("half", reference, "half core"), ("hog", reference, "hog")):
+            runs[key] = measured.grade(a, notebook, load, cold=cold)
+            _progress(runs[key], "stub" if key == "floor" else "reference")
+        cpu_run, how = None, "estimated"
+        if cpu_python is not None and not cpu_build.uses_torchvision(reference):
+            cpu_run = measured.grade(a, reference, "idle", worker_python=str(cpu_python), cold=cold)
+            cpu_run.load = "cpu build"
+            _progress(cpu_run, "reference")
+            how = "measured"
+        row = Row(a, runs["floor"], runs["idle"], runs["half"], runs["hog"], cpu_run)
+        if cpu_run is not None and cpu_run.ok:
+            row.cpu_worker_mb, row.cpu_worker_how = cpu_run.worker_peak_mb, how
+        else:
+            row.cpu_worker_mb = baselines.estimate(row.idle.worker_peak_mb, reference)
+        if cpu_run is not None and cpu_run.ok:   # how far off the estimate method is, where both exist
+            row.estimate_error_mb = baselines.estimate(row.idle.worker_peak_mb, reference) - cpu_run.worker_peak_mb
+        rows.append(row)
     print()
-    extras = []
-    print(f"{'assignment':<14}{'local':>8}{'run_autograder':>16}{'score':>8}{'grader peak':>13}"
-          f"{'worker peak':>13}{'on CPU build':>14}")
-    for a in assignments:
-        source = REPO / "dist" / a / "autograder"
-        notebook = REPO / "solutions" / a / f"{a}.ipynb"
-        local = _grade_locally(source, notebook)
-        gs_seconds, gs_score = _run_autograder(REPO / "dist" / a / "autograder.zip", notebook)
-        uses_vision = "torchvision" in notebook.read_text()
-        here, cpu = (vision_here, CPU_BASELINE_MB["torchvision"]) if uses_vision else (torch_here, CPU_BASELINE_MB["torch"])
-        estimate = local["worker_mb"] - here + cpu
-        print(f"{a:<14}{local['seconds']:>7.1f}s{gs_seconds:>15.1f}s{local['score']:>5g}/{local['max']:<3g}"
-              f"{local['grader_mb']:>10.0f} MB{local['worker_mb']:>10.0f} MB{estimate:>11.0f} MB"
-              + ("  (grader imported torch!)" if local["torch"] else ""))
-        assert gs_score == local["score"], "run_autograder and the local grade disagree"
-        extras.append(a)
-    print("\ngrader peak: the trusted grading process (never imports torch); worker peak: the process that ran the"
-          "\nnotebook; on CPU build: the worker's figure with this torch build's import baseline replaced by the CPU"
-          "\nbuild's (Gradescope). A Gradescope run needs about grader + worker (CPU build).")
-    for a in extras:
+    print(render(rows))
+    print(f"\ncolumns: floor = the blank stub (dist/<a>/student), reference = the master notebook, both graded by "
+          f"`python -m autograder.grading grade` in a fresh process\n(what `make grade` runs), idle unless said; "
+          f"cpu = CPU seconds of the whole process tree (grader + worker), wall = what a TA waits.\n"
+          f"ratio = reference / floor in CPU seconds (what the engine's budgets count; it does not move with the "
+          f"machine's load), wall ratio in brackets.\nhalf core = the process tree in a cgroup with a CPU quota of 0.5 "
+          f"(Gradescope's 0.5 vCPU); hog = beside 2 x nproc busy loops.\ngrader = peak RSS of the grading process "
+          f"(no torch); worker = the process that ran the notebook, with this machine's torch build.\nworker, CPU build "
+          f"= measured with the worker on the CPU build of torch (a cached venv), or estimated by replacing the import "
+          f"baseline (torchvision).\ntotal = grader + worker on the CPU build. Targets: ratio <= {RATIO_MAX:g}, half "
+          f"core <= {HALF_CORE_MAX_S:g} s, total <= {MEMORY_MAX_MB:g} MB, every score full and equal.")
+    errors = [f"{r.assignment} {r.estimate_error_mb:+.0f} MB" for r in rows if r.estimate_error_mb is not None]
+    if errors:
+        print("estimate minus measurement on the CPU build, where both exist: " + ", ".join(errors))
+    return all(not row.failures for row in rows)
+
+
+def notebooks_part(names: list) -> bool:
+    from autograder.benchmarks import notebooks
+
+    return notebooks.main(names)
+
+
+def extras_part(names: list) -> None:
+    for a in names:
         try:
             extra = importlib.import_module(f"tests.{a}.bench")
         except ModuleNotFoundError:
             continue
         print(f"\n{a}: tests/{a}/bench.py")
         extra.main()
-    return 0
+
+
+def main(argv: list = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", action="append", choices=PARTS, help="run only these parts (repeatable)")
+    parser.add_argument("--assignments", nargs="*", help="only these assignments")
+    parser.add_argument("--cold", action="store_true", help="drop the page cache before every grading (root)")
+    args = parser.parse_args(argv)
+    parts = args.part or list(PARTS)
+    names = args.assignments or assignments()
+    for line in machine.header():
+        print(line)
+    ok = True
+    started = time.monotonic()
+    if "setup" in parts:
+        print("\n== setup")
+        setup_part(names)
+    if "grading" in parts:
+        print("\n== grading (issue 15 targets)")
+        ok &= grading_part(names, args.cold)
+    if "notebooks" in parts:
+        print("\n== notebooks as a student runs them (one thread)")
+        ok &= notebooks_part(names)
+    if "extras" in parts:
+        extras_part(names)
+    print(f"\nbench took {time.monotonic() - started:.0f} s; load average now {machine.load_average()}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

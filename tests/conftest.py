@@ -1,9 +1,17 @@
-r"""Fixtures shared by every test suite: one build of each assignment per session."""
+r"""Fixtures shared by every test suite: one build of each assignment per session.
+
+Also the suite's own clock: ``--durations`` (``make test`` prints the 15 slowest) measures wall
+time, which other jobs on the machine inflate; the terminal summary adds the slowest tests by CPU
+seconds (this process + the processes it waited for: sandbox workers, subprocesses) and the
+suite's total, which do not move with the load.
+"""
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +56,31 @@ def suite_of(dist_root):
     return lambda assignment: load_suite(dist_root(assignment) / "autograder" / "private")
 
 
+@pytest.fixture(scope="session")
+def graded_in_sandbox(dist_root, suite_of):
+    """``graded_in_sandbox(assignment, "reference" | "stub")``: the Report of the master notebook or
+    of the built student stub graded through the sandbox, as ``make grade`` grades it; graded once
+    per session and shared (tests/test_notebooks.py checks the scores; the regrade test and the
+    load tests compare their own gradings with it). Whoever needs a fresh grading calls
+    ``grade`` itself."""
+    from autograder.grading.engine import grade
+    from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
+    from tests.support import REPO
+
+    reports: dict = {}
+
+    def get(assignment: str, which: str):
+        if (assignment, which) not in reports:
+            source = dist_root(assignment) / "autograder"
+            notebook = (REPO / "solutions" / assignment / f"{assignment}.ipynb" if which == "reference"
+                        else dist_root(assignment) / "student" / f"{assignment}.ipynb")
+            options = SandboxOptions(str(source / "public"), default_sandbox_user())
+            reports[(assignment, which)] = grade(suite_of(assignment), notebook, options)
+        return reports[(assignment, which)]
+
+    return get
+
+
 def _assignment_of(request) -> str:
     """The assignment a test module belongs to: its package, tests/<assignment>/."""
     return request.module.__name__.split(".")[1]
@@ -63,3 +96,33 @@ def suite(request, suite_of):
 def reference(request):
     """The reference solution of the test module's assignment, in a fresh namespace."""
     return reference_namespace(_assignment_of(request))
+
+
+# -- CPU seconds per test (see the module doc) -------------------------------------------------------
+
+_CPU_BY_TEST: dict = {}
+
+
+def _cpu_now() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    started = _cpu_now()
+    yield
+    _CPU_BY_TEST[item.nodeid] = _cpu_now() - started
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    durations = config.getoption("durations", None)
+    if not durations or not _CPU_BY_TEST:
+        return
+    slowest = sorted(_CPU_BY_TEST.items(), key=lambda item: -item[1])[:durations]
+    terminalreporter.write_sep("=", f"slowest {len(slowest)} by CPU seconds (setup + call + teardown, "
+                                    "with the processes each test waited for)")
+    for nodeid, seconds in slowest:
+        terminalreporter.write_line(f"{seconds:7.2f}s cpu  {nodeid}")
+    terminalreporter.write_line(f"total: {sum(_CPU_BY_TEST.values()):.0f} CPU s in {len(_CPU_BY_TEST)} tests; "
+                                f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -14,8 +14,6 @@ import sys
 
 import pytest
 
-from autograder.grading.engine import grade
-from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
 from tests.support import REPO, solution_sources
 
 pytestmark = pytest.mark.slow
@@ -23,23 +21,18 @@ pytestmark = pytest.mark.slow
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
-def _grade(dist_root, suite_of, assignment, notebook):
-    source = dist_root(assignment) / "autograder"
-    return grade(suite_of(assignment), notebook, SandboxOptions(str(source / "public"), default_sandbox_user()))
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_reference_notebook_scores_full_marks(dist_root, suite_of, assignment):
+def test_reference_notebook_scores_full_marks(graded_in_sandbox, assignment):
     """Check that the master notebook, graded as a submission, gets every point and no note."""
-    report = _grade(dist_root, suite_of, assignment, REPO / "solutions" / assignment / f"{assignment}.ipynb")
+    report = graded_in_sandbox(assignment, "reference")
     assert report.score == report.max_score > 0, {q.name: q.first_failure() for q in report.questions}
     assert report.notes == []
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_student_stub_scores_zero(dist_root, suite_of, assignment):
+def test_student_stub_scores_zero(graded_in_sandbox, assignment):
     """Check that the unfilled student notebook grades to 0 with a message on every question."""
-    report = _grade(dist_root, suite_of, assignment, dist_root(assignment) / "student" / f"{assignment}.ipynb")
+    report = graded_in_sandbox(assignment, "stub")
     assert report.score == 0 and report.questions
     assert all(q.first_failure() for q in report.questions)
 

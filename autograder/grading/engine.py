@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -151,7 +151,7 @@ class _Run:
                 raise WorkerDied("The grader could not start the process that runs notebooks.") from None
             self.notes.append(f"The sandbox user could not run Python here; the notebook ran as the grading "
                               "user, with its rights (grade untrusted submissions where it can start).")
-            self.options = SandboxOptions(self.options.lib_path, None, self.options.threads, self.options.cgroups)
+            self.options = replace(self.options, user=None)
             sandbox = Sandbox(self.options, self.limits)
             try:
                 return sandbox.start()

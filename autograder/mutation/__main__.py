@@ -96,15 +96,26 @@ def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dic
     return records
 
 
+def _assignments() -> list:
+    return sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
 def main(argv: list = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.mutation")
-    parser.add_argument("--assignment", required=True)
+    parser.add_argument("--assignment", help="required unless --table")
     parser.add_argument("--question", action="append", help="only this question (repeatable)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--update", action="store_true", help="write the baseline instead of comparing")
     parser.add_argument("--recount", action="store_true",
                         help="only rewrite the baseline's kill rates from its reviewed reasons (no grading)")
+    parser.add_argument("--table", action="store_true",
+                        help="print the README's 'How sharp are the graders' table from the committed baselines")
     args = parser.parse_args(argv)
+    if args.table:
+        print(baseline.table(REPO, [args.assignment] if args.assignment else _assignments()))
+        return 0
+    if not args.assignment:
+        parser.error("--assignment is required")
     if args.recount:
         for q, rate in baseline.recount(baseline.path_of(REPO, args.assignment)).items():
             print(f"{q:<22}{rate:>10.1%}")

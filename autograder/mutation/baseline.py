@@ -99,6 +99,42 @@ def write(path: Path, assignment: str, questions: dict) -> None:
                                indent=1, sort_keys=True) + "\n")
 
 
+def table(repo: Path, assignments: list) -> str:
+    r"""The README's "How sharp are the graders" table, rendered from the committed baselines: one row
+    per question (mutants generated, killed, timed out, survivors accepted as correct, survivors
+    that are real misses, equivalent, kill rate) and one total row per assignment. Assignments
+    without a baseline get a row saying so."""
+    lines = ["| assignment | question | mutants | killed | timed out | accepted | missed | equivalent | kill rate |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for assignment in assignments:
+        questions = load(path_of(repo, assignment))
+        if not questions:
+            lines.append(f"| `{assignment}` | (no baseline) | | | | | | | |")
+            continue
+        total = dict.fromkeys(("generated", "killed", "timed_out", "accepted", "missed", "equivalent"), 0)
+        for q, entry in sorted(questions.items(), key=lambda item: _question_order(item[0])):
+            missed = sum(1 for a in entry["accepted"].values() if a.get("reason", "").startswith((MISSED, UNREVIEWED)))
+            row = {"generated": entry["generated"], "killed": entry["killed"], "timed_out": entry["timed_out"],
+                   "accepted": len(entry["accepted"]) - missed, "missed": missed,
+                   "equivalent": entry.get("equivalent_count", len(entry["equivalent"]))}
+            for key in total:
+                total[key] += row[key]
+            lines.append(f"| `{assignment}` | {q} | " + " | ".join(str(row[k]) for k in total)
+                         + f" | {entry['kill_rate']:.1%} |")
+        judged = total["generated"] - total["equivalent"] - total["accepted"]
+        rate = 1.0 if judged <= 0 else (total["killed"] + total["timed_out"]) / judged
+        lines.append(f"| `{assignment}` | **all** | " + " | ".join(str(total[k]) for k in total) + f" | **{rate:.1%}** |")
+    return "\n".join(lines)
+
+
+def _question_order(name: str) -> tuple:
+    """``sawtooth_q2b`` sorts after ``sawtooth_q2`` and before ``sawtooth_q10``."""
+    import re
+
+    match = re.search(r"_q(\d+)(\w*)$", name)
+    return (int(match.group(1)), match.group(2)) if match else (10**6, name)
+
+
 def recount(path: Path) -> dict:
     """Rewrite each question's stored kill rate from its reviewed reasons; question -> kill rate."""
     data = json.loads(path.read_text())

@@ -99,8 +99,12 @@ def sawtooth_reference(dist_root):
 
 
 @pytest.fixture(scope="module")
-def idle_result(sawtooth_reference):
-    result = grade_in_subprocess(*sawtooth_reference)
+def idle_result(graded_in_sandbox):
+    """The reference graded idle: the session's shared grading (tests/conftest.py), in the form
+    ``grade_in_subprocess`` returns."""
+    report = graded_in_sandbox("sawtooth", "reference")
+    result = {"score": report.score, "max_score": report.max_score, "notes": report.notes,
+              "questions": {q.name: [q.score, q.first_failure()] for q in report.questions}}
     assert result["score"] == result["max_score"] > 0 and result["notes"] == [], result
     return result
 
