@@ -216,6 +216,16 @@ def _perturbed(value: Any, rng: np.random.Generator) -> Any:
     return value
 
 
+def _configuration(spec: Any) -> Any:
+    """What a module's layer description leaves out: its ``repr`` (each submodule's settings, e.g.
+    ``RandomHorizontalFlip(p=0.5)``, ``Resize(..., antialias=True)``, ``Dropout(p=0.1)``), object
+    addresses removed; None when the module itself is not at hand."""
+    import re
+
+    ref = getattr(getattr(spec, "handle", None), "ref", None)
+    return None if ref is None else re.sub(r" at 0x[0-9a-fA-F]+", "", repr(ref))
+
+
 def _same(a: Any, b: Any) -> bool:
     """Exact equality of marshalled values (NaN equals NaN); handles/opaque values never compare."""
     from autograder.checking.values import Handle, NetSpec, Opaque, TensorValue
@@ -225,11 +235,12 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if isinstance(a, NetSpec) and isinstance(b, NetSpec):
-        return len(a.layers) == len(b.layers) and all(
-            x.kind == y.kind and x.negative_slope == y.negative_slope and x.dtype == y.dtype
+        return (a.type_name == b.type_name and _configuration(a) == _configuration(b)
+                and len(a.layers) == len(b.layers) and all(
+            x.kind == y.kind and x.type_name == y.type_name and x.negative_slope == y.negative_slope and x.dtype == y.dtype
             and (x.weight is None) == (y.weight is None) and (x.bias is None) == (y.bias is None)
             and (x.weight is None or _same(x.weight, y.weight)) and (x.bias is None or _same(x.bias, y.bias))
-            for x, y in zip(a.layers, b.layers))
+            for x, y in zip(a.layers, b.layers)))
     if isinstance(a, (Handle, Opaque)) or isinstance(b, (Handle, Opaque)):
         return False
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):

@@ -53,7 +53,7 @@ def test_student_handout_has_no_hidden_checks(dist_root):
     student_tests = "\n".join(p.read_text() for p in (student / "tests").glob("*.py"))
     assert "hidden=True" not in student_tests and ".hidden import" not in student_tests
     private_tests = "\n".join(p.read_text() for p in (private / "tests").glob("*.py"))
-    assert private_tests.count("hidden=True") == 10
+    assert private_tests.count("hidden=True") == 11
 
 
 # -- independent correct implementations --------------------------------------------------------
@@ -170,6 +170,20 @@ def variance_for_std(ns):
     return {"channel_mean_std": channel_mean_std}
 
 
+def count_from_one(ns):
+    """The pixel count started at 1 (as if to avoid a division by zero): off by one pixel per channel."""
+    def channel_mean_std(dataset):
+        total, squares, count = torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64), 1
+        for image, _ in dataset:
+            x = image.double() / 255
+            total += x.sum(dim=(1, 2))
+            squares += (x * x).sum(dim=(1, 2))
+            count += x[0].numel()
+        mean = total / count
+        return mean.float(), (squares / count - mean ** 2).sqrt().float()
+    return {"channel_mean_std": channel_mean_std}
+
+
 def loaders_variant(train_shuffle=True, val_shuffle=False, train_aug=True, val_aug=False, seeding="both",
                     drop_last=False):
     """make_loaders with one thing changed; seeding in {both, generator, none, fixed}."""
@@ -237,6 +251,48 @@ def train_variant_loop(kind):
                 history = {k: v for k, v in history.items() if k != "val_loss"}
             return history
         return {"train_classifier": train_classifier}
+    return factory
+
+
+def history_variant(kind):
+    """train_classifier (and evaluate) whose history is averaged wrongly: batch_means (the batch mean
+    losses summed and divided by the number of images), integer_division (correct // count),
+    eval_count_from_one (evaluate's image count started at 1)."""
+    def factory(ns):
+        progress = ns["progress"]
+
+        def evaluate(model, loader):
+            loss_sum, correct, count = 0.0, 0, 1 if kind == "eval_count_from_one" else 0
+            with torch.no_grad():
+                for x, y in loader:
+                    logits = model(x)
+                    loss_sum += nn.functional.cross_entropy(logits, y, reduction="sum").item()
+                    correct += (logits.argmax(dim=1) == y).sum().item()
+                    count += len(y)
+            return loss_sum / count, correct / count
+
+        def train_classifier(model, loaders, epochs, lr, seed):
+            torch.manual_seed(seed)
+            optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+            history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+            for _ in range(epochs):
+                loss_sum, correct, count = 0.0, 0, 0
+                for x, y in progress(loaders[0], desc="training"):
+                    logits = model(x)
+                    loss = nn.functional.cross_entropy(logits, y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    loss_sum += loss.item() * (1 if kind == "batch_means" else len(y))
+                    correct += (logits.argmax(dim=1) == y).sum().item()
+                    count += len(y)
+                val_loss, val_acc = evaluate(model, loaders[1])
+                history["train_loss"].append(loss_sum / count)
+                history["train_acc"].append(correct // count if kind == "integer_division" else correct / count)
+                history["val_loss"].append(val_loss)
+                history["val_acc"].append(val_acc)
+            return history
+        return {"train_classifier": train_classifier, "evaluate": evaluate}
     return factory
 
 
@@ -311,6 +367,7 @@ MISTAKES = [
     ("augmentation_q1", "torch tensors", numpy_stats),
     ("augmentation_q1", "the mean of channel_mean_std", grey_stats),
     ("augmentation_q1", "per-channel std", variance_for_std),
+    ("augmentation_q1", "the mean of channel_mean_std(<3 random images of 2x3>)", count_from_one),
     ("augmentation_q2", "upside down", train_variant(FLIP, v2.RandomVerticalFlip(0.5))),
     ("augmentation_q2", "inverted colours", train_variant(FLIP, v2.RandomInvert(0.5))),
     ("augmentation_q2", "turned by more than 45 degrees", train_variant(v2.RandomRotation(180))),
@@ -342,8 +399,11 @@ MISTAKES = [
     ("augmentation_q5", "chance is 0.333", train_variant_loop("no_step")),
     ("augmentation_q5", "fractions in [0, 1]", train_variant_loop("percent")),
     ("augmentation_q5", "in place", train_variant_loop("copy")),
-    ("augmentation_q5", "counted over all images", train_variant_loop("val_on_train")),
+    ("augmentation_q5", "Evaluate on the validation loader", train_variant_loop("val_on_train")),
     ("augmentation_q5", "lacks ['val_loss']", train_variant_loop("missing_key")),
+    ("augmentation_q5", "Average the loss over the epoch's images", history_variant("batch_means")),
+    ("augmentation_q5", "not integer division", history_variant("integer_division")),
+    ("augmentation_q5", "mean cross-entropy per image over the whole loader", history_variant("eval_count_from_one")),
     ("augmentation_q6", "whole range [0, 1]", first_layer_variant("global")),
     ("augmentation_q6", "whole range [0, 1]", first_layer_variant("raw")),
     ("augmentation_q6", "(H, W, C)", first_layer_variant("channels_last")),

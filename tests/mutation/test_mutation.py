@@ -63,6 +63,34 @@ def test_equivalence_probe_varies_counts_but_not_flags():
     assert len({n for (n, *_), _ in draws}) > 5
 
 
+def test_equivalence_sees_the_settings_of_returned_modules():
+    """Check that returned modules compare by their settings too, not only by their layers' kinds and
+    weights: a transform pipeline with another flip probability or antialiasing, or a net with
+    another dropout rate, is not the same outcome; identical ones (a lambda inside included) are."""
+    import torch
+    from torch import nn
+    from torchvision.transforms import v2
+
+    from autograder.mutation.run import _outcome, _same
+
+    def pipeline(p=0.5, antialias=True):
+        return v2.Compose([v2.Resize(32, antialias=antialias), v2.RandomHorizontalFlip(p),
+                           v2.Lambda(lambda x: x), v2.ToDtype(torch.float32, scale=True)])
+
+    def net(rate=0.1):
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(3, 2), nn.Dropout(rate), nn.ReLU())
+
+    def outcome(factory, *args):
+        return _outcome(factory, args, {}, seed=0)
+
+    assert _same(outcome(pipeline), outcome(pipeline))
+    assert not _same(outcome(pipeline), outcome(pipeline, 0.3))
+    assert not _same(outcome(pipeline), outcome(pipeline, 0.5, False))
+    assert _same(outcome(net), outcome(net))
+    assert not _same(outcome(net), outcome(net, 0.2))
+
+
 def test_pool_reports_results_cpu_timeouts_and_crashes():
     """Check the forked pool: a result comes back, a CPU hog is stopped by its CPU limit (not the
     wall clock), and a child that dies is a kill, not a lost result."""

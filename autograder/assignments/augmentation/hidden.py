@@ -13,8 +13,8 @@ from typing import Optional
 import numpy as np
 
 from autograder.checking import (
-    CheckFailed, LibraryCall, StudentError, TensorArg, as_array, as_net, describe, expect, expect_close, forward,
-    student,
+    CheckFailed, LayerSpec, LibraryCall, NetSpec, StudentError, TensorArg, as_array, as_net, describe, expect,
+    expect_close, forward, student,
 )
 from autograder.assignments.augmentation import face_oracle, oracle
 from autograder.assignments.augmentation.public import (
@@ -23,13 +23,15 @@ from autograder.assignments.augmentation.public import (
 )
 
 # -- tolerances ---------------------------------------------------------------------------------
-# channel_mean_std: float32 results of sums over 122,880 pixels (the validation faces) and 19,200
-# (the random images); a float32 two-pass or pairwise computation is within 1e-6 of the float64
-# oracle, a naive float32 running sum within 3e-5 (test_graders' stats_two_pass). The sample std
-# (ddof=1) differs from the population std by a factor 1 + 8e-6 at most. Deterministic: the
+# channel_mean_std: float32 results of sums over 122,880 pixels (the validation faces), 19,200
+# (the random images) and 18 (three random 2x3 images); a float32 two-pass or pairwise computation
+# is within 1e-6 of the float64 oracle, a naive float32 running sum within 3e-5 (test_graders'
+# stats_two_pass). The std may be the population std or the sample std (ddof=1; on the large sets a
+# factor 1 + 8e-6 apart, on the 18 pixels a factor 1.029): either is accepted. Deterministic: the
 # false-fail probability is 0. Mistakes: the mean of per-image stds is off by >= 0.05 in every
-# channel on both data sets (test_oracle), the variance for the std by >= 0.1, pixels not scaled to
-# [0, 1] by a factor 255.
+# channel on both large data sets (test_oracle), the variance for the std by >= 0.1, pixels not
+# scaled to [0, 1] by a factor 255; a pixel count off by one (started at 1 or -1) moves the mean by
+# mean / 18 >= 0.01 on the 18 pixels (on the large sets by < 3e-5: the tiny set is there for it).
 STATS_ATOL = 1e-4
 # Normalised pixel values: float32 round-off of (x - m) / s with s >= 0.2 is below 1e-6; one grey
 # level is 1 / (255 * 0.26) = 0.015. Deterministic (false-fail probability 0).
@@ -95,6 +97,25 @@ ACC_ATOL = 1.5 / 120
 # averaged losses are 32 to 120 times larger.
 LOSS_RTOL = 0.05
 
+# history_values: train_classifier(fixed model, plain loaders in batches of 40, epochs=2, lr=0, seed=0).
+# With lr = 0 Adam's step lr * m / (sqrt(v) + eps) is 0: the model stays exactly as it is, so every
+# epoch's train_loss / val_loss is the mean cross-entropy of that model over the 360 training / 120
+# validation images and train_acc / val_acc its accuracy, whatever the batch order and whether they
+# are measured before or after each step. The model is the grader's fixed linear classifier
+# (oracle.history_classifier: accuracy 0.80 / 0.72, mean cross-entropy 0.56 / 0.67, float32 weights)
+# and the batches all hold 40 images (360 = 9 x 40, 120 = 3 x 40), so a mean of per-batch means is
+# the per-image mean too. The student's float32 logits differ from the grader's float64 ones by
+# < 1e-5 (|logits| < 3); an image whose two largest logits are within HISTORY_TIE_MARGIN = 1e-4 may
+# go either way (there is none: the smallest margin is 0.0018), so accuracies are exact; the mean
+# losses are within 1e-6 relative, HISTORY_LOSS_RTOL = 1e-4 allows 100 times that. Deterministic:
+# false-fail probability 0. Catches a loss or an accuracy averaged wrongly: counters started at 1 or
+# -1 (a loss 1/360 or an accuracy one image off), the batch loss not weighted by the batch size and
+# divided by the number of images (40x too small), loss sums, integer division (accuracy 0), another
+# comparison than argmax == label.
+HISTORY_EPOCHS, HISTORY_BATCH, HISTORY_LR = 2, 40, 0.0
+HISTORY_TIE_MARGIN = 1e-4
+HISTORY_LOSS_RTOL = 1e-4
+
 # train_transform_keeps_labels: the face classifier (face_oracle.py) on the 150 probe faces must see
 # the right class in at least 135 outputs. Its error on outputs of label-preserving augmentations
 # inside the envelope the prompt states (envelope.py: mirrored, turned by <= 30 degrees, shifted by
@@ -155,13 +176,15 @@ def _unnormalize(out: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarr
 # -- augmentation_q1: channel_mean_std ----------------------------------------------------------
 STATS_DATA = (("the val set", LibraryCall("shared.afhq", "raw_dataset", ("val",)), "val"),
               ("20 random images of 24x40", LibraryCall("shared.afhq", "random_dataset", (20, 24, 40, 5)),
-               (20, 24, 40, 5)))
+               (20, 24, 40, 5)),
+              ("3 random images of 2x3", LibraryCall("shared.afhq", "random_dataset", (3, 2, 3, 6)), (3, 2, 3, 6)))
 
 
 def mean_std_values(channel_mean_std) -> None:
     """Check channel_mean_std against the per-channel mean and std over all pixels of all images, i.e.
-    that normalising with them gives mean 0 and std 1 per channel: on the validation faces and on 20
-    random non-square images whose mean colours differ from image to image."""
+    that normalising with them gives mean 0 and std 1 per channel (the population std, or the sample
+    std): on the validation faces, on 20 random non-square images whose mean colours differ from
+    image to image, and on 3 random images of 2x3 pixels (where every pixel counts)."""
     f = student(channel_mean_std, "channel_mean_std")
     for name, data, source in STATS_DATA:
         got = f(data)
@@ -175,7 +198,8 @@ def mean_std_values(channel_mean_std) -> None:
                               "scale=True)).")
         expect_close(mean, want_mean, STATS_ATOL, f"the mean of {what}",
                      hint="the mean of channel c is the average of x[c] over all pixels of all images.")
-        if np.max(np.abs(std - want_std)) > STATS_ATOL:
+        sample_std = oracle.channel_stats(source, ddof=1)[1]
+        if min(np.max(np.abs(std - want_std)), np.max(np.abs(std - sample_std))) > STATS_ATOL:
             z_std = want_std / std          # std of (x - mean) / std over the data set
             extra = ""
             if np.allclose(std, oracle.mean_of_image_stds(source), atol=1e-3):
@@ -446,6 +470,43 @@ def training_beats_chance(mlp_classifier, train_classifier) -> None:
            f"trained model over the validation images is {loss:.4f}: val_loss should be the average loss per image.")
     expect(series["train_loss"][-1] < series["train_loss"][0],
            f"The training loss did not go down: {np.round(series['train_loss'], 3)}.")
+
+
+def history_values(train_classifier) -> None:
+    """Check every entry of a training history against the grader's float64 measurement: with lr = 0
+    the model does not change, so each epoch's train_loss/train_acc and val_loss/val_acc are the mean
+    cross-entropy and the accuracy of the given model (a fixed linear classifier of the grader's) over
+    all training/validation images."""
+    weight, bias = oracle.history_classifier()
+    model = NetSpec([LayerSpec("flatten", "Flatten"),
+                     LayerSpec("linear", "Linear", weight.copy(), bias.copy(), "torch.float32")])
+    call = (f"train_classifier(model, plain loaders in batches of {HISTORY_BATCH}, epochs={HISTORY_EPOCHS}, "
+            f"lr={HISTORY_LR}, seed=0)")
+    loaders = LibraryCall("shared.afhq", "plain_loaders", (HISTORY_BATCH, 0))
+    history = student(train_classifier, "train_classifier")(model, loaders, HISTORY_EPOCHS, HISTORY_LR, 0)
+    series = history_series(history, HISTORY_EPOCHS, call)
+    wants = {split: oracle.classifier_scores(weight, bias, split, HISTORY_TIE_MARGIN) for split in ("train", "val")}
+    for split, want in wants.items():
+        n, what = want["n"], f"the {want['n']} {'training' if split == 'train' else 'validation'} images"
+        why = (f"With lr=0 the model does not change ({call} on a fixed linear classifier), so every epoch's "
+               f"{split}_loss and {split}_acc are the mean cross-entropy and the accuracy of that model over {what}")
+        losses = series[f"{split}_loss"]
+        if split == "val" and np.all(np.abs(losses - wants["train"]["loss"]) <= HISTORY_LOSS_RTOL * wants["train"]["loss"]):
+            raise CheckFailed(f"{why}: {want['loss']:.5f}; your val_loss {np.round(losses, 5).tolist()} is the loss over "
+                              "the training images. Evaluate on the validation loader, loaders[1], after each epoch.")
+        expect(bool(np.all(np.abs(losses - want["loss"]) <= HISTORY_LOSS_RTOL * want["loss"])),
+               f"{why}: {want['loss']:.5f}; your history has {split}_loss = {np.round(losses, 5).tolist()}. "
+               + ("Average the loss over the epoch's images: add loss.item() * len(y) per batch (the batch loss is "
+                  "a mean over the batch) and divide by the number of images." if split == "train" else
+                  "evaluate(model, val_loader) should return the mean cross-entropy per image over the whole loader "
+                  "(the sum over all images divided by their number)."))
+        accuracies = series[f"{split}_acc"] * n
+        low, high = want["correct"], want["correct"] + want["ties"]
+        expect(bool(np.all((accuracies >= low - 0.25) & (accuracies <= high + 0.25))),
+               f"{why}: {low / n:.5f} ({low} of {n} images have their label as the largest logit); your history "
+               f"has {split}_acc = {np.round(series[f'{split}_acc'], 5).tolist()}. Count the images with "
+               "logits.argmax(dim=1) == y over the whole epoch (or loader), starting from 0, and divide by the number "
+               "of images (a fraction, not integer division).")
 
 
 def _plain_val() -> tuple:

@@ -155,12 +155,13 @@ def _pixels(source) -> np.ndarray:
     return random_images(*source).astype(np.float64) / 255.0
 
 
-def channel_stats(source) -> tuple:
+def channel_stats(source, ddof: int = 0) -> tuple:
     r"""Per-channel mean and std over all pixels of all images (population std):
-    mean_c = E[x_c], std_c = sqrt(E[x_c^2] - mean_c^2), expectations over images and pixels.
+    mean_c = E[x_c], std_c = sqrt(E[x_c^2] - mean_c^2), expectations over images and pixels;
+    ``ddof=1``: the sample std, std_c * sqrt(P / (P - 1)) for P pixels per channel.
     ``source``: a split name or the arguments of ``shared.afhq.random_images``."""
     x = _pixels(source)
-    return x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
+    return x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3), ddof=ddof)
 
 
 def mean_of_image_stds(source) -> np.ndarray:
@@ -246,6 +247,53 @@ def gap_accuracies(predict, per_class: int) -> dict:
         hits[part] += int(np.sum(predict(x) == y))
         counts[part] += len(y)
     return {part: (hits[part] / counts[part], counts[part]) for part in GAP_PARTS}
+
+
+HISTORY_FIT_EVERY = 4      # fitted on every 4th training image (90: a 90 x 90 system, and errors on the rest)
+HISTORY_RIDGE = 1e3        # ridge penalty
+HISTORY_SCALE = 4.0        # logits scaled to a mean cross-entropy of about 0.6 (no integer nearby)
+
+
+@functools.lru_cache(maxsize=1)
+def history_classifier() -> tuple:
+    r"""A fixed linear classifier of the plain toy faces (``shared.afhq.plain_arrays``), for checking
+    a training history with lr = 0: ridge regression of the centred one-hot labels on every
+    HISTORY_FIT_EVERY-th training image, in dual form (n equations instead of 3073),
+
+        [W b] = s X^T (X X^T + lam I)^{-1} (Y - 1/3),   X = [flatten(x) 1],
+
+    with lam = HISTORY_RIDGE and s = HISTORY_SCALE, rounded to float32 (so the student side holds the
+    very same weights). It classifies 0.80 of the training and 0.72 of the validation faces, with
+    errors towards smaller and larger labels. Returns ``(W (3, 3072), b (3,))`` float64, read-only.
+    """
+    from shared.afhq import plain_arrays
+
+    x, labels = plain_arrays("train")
+    x, labels = x[::HISTORY_FIT_EVERY], labels[::HISTORY_FIT_EVERY]
+    design = np.concatenate([x.reshape(len(x), -1).astype(np.float64), np.ones((len(x), 1))], axis=1)
+    targets = np.eye(3)[labels] - 1.0 / 3.0
+    dual = np.linalg.solve(design @ design.T + HISTORY_RIDGE * np.eye(len(design)), targets)
+    coef = (HISTORY_SCALE * (design.T @ dual)).astype(np.float32).astype(np.float64)
+    weight, bias = np.ascontiguousarray(coef[:-1].T), coef[-1].copy()
+    weight.setflags(write=False)
+    bias.setflags(write=False)
+    return weight, bias
+
+
+def classifier_scores(weight: np.ndarray, bias: np.ndarray, split: str, tie_margin: float) -> dict:
+    r"""What a linear classifier scores on a split of the plain toy faces, in float64: ``loss`` the
+    mean cross-entropy per image, ``correct`` the number of images whose largest logit is their label
+    (an image whose two largest logits are within ``tie_margin`` counts in neither), ``ties`` the
+    number of such images, ``n`` the number of images."""
+    from shared.afhq import plain_arrays
+
+    x, labels = plain_arrays(split)
+    logits = x.reshape(len(x), -1).astype(np.float64) @ weight.T + bias
+    top = np.sort(logits, axis=1)
+    tie = top[:, -1] - top[:, -2] < tie_margin
+    correct = (np.argmax(logits, axis=1) == labels) & ~tie
+    return {"loss": softmax_cross_entropy(logits, labels), "correct": int(correct.sum()), "ties": int(tie.sum()),
+            "n": len(labels)}
 
 
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
