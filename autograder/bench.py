@@ -98,7 +98,8 @@ def grading_part(names: list, cold: bool) -> bool:
     print()
     print(render(rows))
     print(f"\ncolumns: floor = the blank stub (dist/<a>/student), reference = the master notebook, both graded by "
-          f"`python -m autograder.grading grade` in a fresh process\n(what `make grade` runs), idle unless said; "
+          f"`python -m autograder.grading grade` in a fresh process\n(what `make grade` runs), idle unless said; the floor includes the assignment's PRELOAD imports (torch._dynamo "
+          f"for init, mimic, backprop: 1-1.5 CPU s that any submission that trains pays);\n"
           f"cpu = CPU seconds of the whole process tree (grader + worker), wall = what a TA waits.\n"
           f"ratio = reference / floor in CPU seconds (what the engine's budgets count; it does not move with the "
           f"machine's load), wall ratio in brackets.\nhalf core = the process tree in a cgroup with a CPU quota of 0.5 "
