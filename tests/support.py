@@ -47,16 +47,10 @@ def solution_lines(assignment: str) -> list:
 def namespace_from(sources: list, folder: Path) -> dict:
     """Execute notebook sources in a fresh namespace, in ``folder`` as a kernel would (otter's
     ``Notebook`` reads the notebook file there), matplotlib without a display."""
+    from autograder.mutation.run import namespace_of
+
     os.environ.setdefault("MPLBACKEND", "Agg")
-    namespace: dict = {"__name__": "__notebook__"}
-    cwd = os.getcwd()
-    try:
-        os.chdir(folder)
-        for source in sources:
-            exec(compile(source, "<notebook>", "exec"), namespace)
-    finally:
-        os.chdir(cwd)
-    return namespace
+    return namespace_of(sources, folder)
 
 
 def reference_namespace(assignment: str) -> dict:

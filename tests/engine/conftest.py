@@ -73,16 +73,21 @@ SQUARE_TEST = _elementwise_question("q3_square", 1, "square", "x * x")
 
 # ``probe()`` is a student function the tamper tests define: it tries something the sandbox must
 # refuse and returns the name of the exception it got (or what it obtained, when it succeeded).
-PROBE_TEST = _HEADER + textwrap.dedent("""
-    name = "q9_probe"
-    points = 1
+def probe_question(expected: str) -> str:
+    """A one-rung question ``q9_probe``: ``probe()`` must return ``expected``."""
+    return _HEADER + textwrap.dedent(f"""
+        name = "q9_probe"
+        points = 1
 
-    @test_case(points=None, hidden=False)
-    def test_refused(probe):
-        from autograder.checking import expect, student
-        got = student(probe, "probe")()
-        expect(got == "PermissionError", f"probe() returned {got!r}, expected 'PermissionError'")
-    """)
+        @test_case(points=None, hidden=False)
+        def test_refused(probe):
+            from autograder.checking import expect, student
+            got = student(probe, "probe")()
+            expect(got == {expected!r}, f"probe() returned {{got!r}}, expected {expected!r}")
+        """)
+
+
+PROBE_TEST = probe_question("PermissionError")
 
 BASIC_QUESTIONS = {"q1_relu": RELU_TEST, "q2_double": DOUBLE_TEST, "q3_square": SQUARE_TEST}
 

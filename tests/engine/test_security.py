@@ -29,14 +29,13 @@ import pytest
 
 from autograder.grading.engine import grade
 from autograder.grading.sandbox import SandboxOptions, default_sandbox_user
-from tests.engine.conftest import LIMITS, NOTEBOOK, RELU_TEST, build_suite, make_notebook
+from tests.engine.conftest import _HEADER, LIMITS, NOTEBOOK, RELU_TEST, build_suite, make_notebook, probe_question
 from tests.engine.test_robustness import (DOUBLE, IMPORTS, RELU, SQUARE, _live_processes_with, _survivors,
                                           scores)
 
 as_root = pytest.mark.skipif(os.geteuid() != 0 or default_sandbox_user() is None,
                              reason="the worker runs as another uid only when grading runs as root")
 
-_HEADER = "from otter.test_files import test_case\nOK_FORMAT = False\n"
 WRONG_RELU = "def relu(x):\n    return x"          # wrong for x < 0
 ALWAYS_PASSES = "def check_relu(relu):\n    pass\n"
 
@@ -179,16 +178,7 @@ def test_a_module_planted_by_the_worker_is_never_imported(engine_tmp, notebook, 
         shutil.rmtree(planted, ignore_errors=True)
 
 
-PROBE_TEST = _HEADER + textwrap.dedent("""
-    name = "q9_probe"
-    points = 1
-
-    @test_case(points=None, hidden=False)
-    def test_refused(probe):
-        from autograder.checking import expect, student
-        got = student(probe, "probe")()
-        expect(got == "refused", f"probe() returned {got!r}, expected 'refused'")
-    """)
+PROBE_TEST = probe_question("refused")
 
 
 @pytest.fixture
