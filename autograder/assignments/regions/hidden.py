@@ -305,6 +305,12 @@ def hand_count_cases() -> list:
          "Breakpoints at x = -1/2, 0 (layer 1) and 1/2; |x| touches 0 at x = 0 but is on on both sides."),
         ("a segment starting where every neuron is 0", abs_net, [0.0], [1.0], 2,
          "At x = 0 all pre-activations of layer 1 and |x| are 0: a point, not a region. Breakpoint: x = 1/2."),
+        ("one neuron switching off (z = 1/2 - x)", [(one([-1.0]), np.array([0.5]))], [0.0], [1.0], 2,
+         "The only neuron switches at x = 1/2: two regions, although no neuron keeps its state across the "
+         "breakpoint."),
+        ("one neuron switching on (z = x - 1/2)", [(one([1.0]), np.array([-0.5]))], [0.0], [1.0], 2,
+         "The only neuron switches at x = 1/2: two regions, although no neuron keeps its state across the "
+         "breakpoint."),
     ]
 
 
@@ -336,7 +342,7 @@ def count_thin_regions(count_regions_1d) -> None:
 def count_hand_cases(count_regions_1d) -> None:
     """Check count_regions_1d on hand-made nasty cases with exact dyadic numbers: dead neurons, a
     dead layer, a segment starting or ending on a boundary, zero-length segments, duplicate neurons,
-    a pre-activation touching 0 without changing sign."""
+    a pre-activation touching 0 without changing sign, a single neuron switching on and off."""
     f = student(count_regions_1d, "count_regions_1d")
     for name, layers, start, end, want, lesson in hand_count_cases():
         got = f(O.to_spec(layers), _t(start), _t(end))
