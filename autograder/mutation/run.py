@@ -25,6 +25,7 @@ import os
 import resource
 import signal
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -168,8 +169,40 @@ def reference_cpu_job(suite: Suite, cells: list, folder: Path, question: str) ->
 
 
 # -- equivalence -----------------------------------------------------------------------------
+def _fresh(value: Any) -> Any:
+    """A deep copy of ``value`` in which every plain function that closes over state is rebuilt
+    around deep copies of its closure cells. ``copy.deepcopy`` keeps a function as itself, so a
+    grader-side :class:`~autograder.checking.values.Callback` (a hidden net behind a query counter
+    and budget) would be shared by every replay: its budget, spent by the grading run, refuses the
+    replays, or the reference's replay spends what the mutant's then lacks. With fresh copies each
+    replay starts from the state the recorded call saw. A function whose cells cannot be copied is
+    kept as it is."""
+    memo: dict = {}
+
+    def rebuild(item: Any) -> None:
+        if isinstance(item, types.FunctionType) and item.__closure__ and id(item) not in memo:
+            try:
+                cells = tuple(types.CellType(copy.deepcopy(cell.cell_contents)) for cell in item.__closure__)
+            except Exception:  # an empty cell, or state that cannot be copied
+                return
+            clone = types.FunctionType(item.__code__, item.__globals__, item.__name__, item.__defaults__, cells)
+            clone.__kwdefaults__ = item.__kwdefaults__
+            clone.__dict__.update(item.__dict__)
+            memo[id(item)] = clone
+        elif isinstance(item, (list, tuple)):
+            for element in item:
+                rebuild(element)
+        elif isinstance(item, dict):
+            for element in item.values():
+                rebuild(element)
+
+    rebuild(value)
+    return copy.deepcopy(value, memo)
+
+
 class _Recorder:
-    """Wraps a notebook function and keeps deep copies of the arguments of its first calls."""
+    """Wraps a notebook function and keeps deep copies of the arguments of its first calls
+    (:func:`_fresh`: a stateful function argument is copied as it was when the call began)."""
 
     def __init__(self, fn: Callable, name: str, calls: list):
         self.fn, self.name, self.calls = fn, name, calls
@@ -179,7 +212,7 @@ class _Recorder:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if len(self.calls) < MAX_RECORDED_CALLS:
             try:
-                self.calls.append((self.name, copy.deepcopy(args), copy.deepcopy(kwargs)))
+                self.calls.append((self.name, _fresh(args), _fresh(kwargs)))
             except Exception:
                 pass
         return self.fn(*args, **kwargs)
@@ -191,7 +224,8 @@ def _perturbed(value: Any, rng: np.random.Generator) -> Any:
     n - max(1, n // 10) .. n + max(1, n // 10): counts such as epochs, widths and budgets vary too,
     so a mutant that agrees with the reference only at the checks' counts (``epochs // 39`` for
     ``epochs // 40`` at 80) is not called equivalent. 0 and 1 (flags, seeds, unit sizes) stay and
-    no int drops below 1, so the probe stays inside most contracts."""
+    no int drops below 1, so the probe stays inside most contracts. A grader-side Callback that can
+    redraw what it answers (:func:`_callback_variant`) is redrawn."""
     import sys
 
     torch = sys.modules.get("torch")
@@ -207,6 +241,8 @@ def _perturbed(value: Any, rng: np.random.Generator) -> Any:
     if type(value) is int and value >= 2:
         spread = max(1, value // 10)
         return value + int(rng.integers(-spread, spread + 1))
+    if isinstance(value, types.FunctionType):
+        return _callback_variant(value, rng) or value
     if isinstance(value, list):
         return [_perturbed(v, rng) for v in value]
     if isinstance(value, tuple):
@@ -224,6 +260,24 @@ def _configuration(spec: Any) -> Any:
 
     ref = getattr(getattr(spec, "handle", None), "ref", None)
     return None if ref is None else re.sub(r" at 0x[0-9a-fA-F]+", "", repr(ref))
+
+
+def _callback_variant(fn: Callable, rng: np.random.Generator) -> Optional[Callable]:
+    """The student-side function of a grader-side :class:`~autograder.checking.values.Callback`
+    whose function offers ``probe_variant(rng)`` (say, a hidden net redrawn by the law its question
+    promises), answering from that variant; None for any other function. So the probe varies what
+    a callback answers, not only the plain arguments beside it."""
+    from autograder.checking.marshal import local_callback
+    from autograder.checking.values import Callback
+
+    for cell in fn.__closure__ or ():
+        try:
+            content = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(content, Callback) and callable(getattr(content.func, "probe_variant", None)):
+            return local_callback(Callback(content.func.probe_variant(rng), content.name))
+    return None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -259,7 +313,7 @@ def _outcome(fn: Callable, args: tuple, kwargs: dict, seed: int) -> Any:
 
     seed_everything(seed)
     try:
-        result = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        result = fn(*_fresh(args), **_fresh(kwargs))
     except Exception as exc:
         return ("raised", type(exc).__name__)
     return marshal(result, lambda obj: Handle(type(obj).__name__, "", ref=obj))

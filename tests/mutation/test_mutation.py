@@ -91,6 +91,62 @@ def test_equivalence_sees_the_settings_of_returned_modules():
     assert not _same(outcome(net), outcome(net, 0.2))
 
 
+def test_replays_get_fresh_copies_of_a_stateful_function_argument():
+    """Check the equivalence probe's replays of a call whose argument is a grader-side function with
+    state (a Callback's query counter and budget, as in regions q6): the recorded call keeps the
+    state it began with and every replay starts from it, so neither the grading run nor an earlier
+    replay spends the budget of the next one (each would otherwise raise "budget exceeded")."""
+    from autograder.checking import Callback, CallbackRefused
+    from autograder.checking.marshal import local_callback
+    from autograder.mutation.run import _outcome, _Recorder
+
+    class Counter:
+        used = 0
+
+        def __call__(self, x):
+            if self.used >= 2:
+                raise CallbackRefused("query budget exceeded")
+            self.used += 1
+            return 2.0 * x
+
+    oracle = Counter()
+    f = local_callback(Callback(oracle, "f"))
+    twice = lambda g, x: float(g(x) + g(x + 1.0))      # two queries: the whole budget
+    calls = []
+    assert _Recorder(twice, "twice", calls)(f, 1.0) == 6.0 and oracle.used == 2
+    _, args, kwargs = calls[0]
+    assert [_outcome(twice, args, kwargs, seed=0) for _ in range(3)] == [6.0, 6.0, 6.0]
+    assert oracle.used == 2
+
+
+def test_probe_redraws_a_callback_that_offers_variants():
+    """Check the probe's variants of a grader-side Callback: one whose function offers
+    ``probe_variant(rng)`` (regions' hidden nets) answers from a fresh variant in each probe; any
+    other function argument stays as it is."""
+    import numpy as np
+
+    from autograder.checking import Callback
+    from autograder.checking.marshal import local_callback
+    from autograder.mutation.run import _perturbed
+
+    class Hidden:
+        def __init__(self, slope):
+            self.slope = slope
+
+        def __call__(self, x):
+            return self.slope * x
+
+        def probe_variant(self, rng):
+            return Hidden(float(rng.uniform(2.0, 3.0)))
+
+    f = local_callback(Callback(Hidden(1.0), "f"))
+    rng = np.random.default_rng(0)
+    answers = {_perturbed((f, 1.0), rng)[0](1.0) for _ in range(5)}
+    assert len(answers) == 5 and all(2.0 <= a <= 3.0 for a in answers) and f(1.0) == 1.0
+    plain = lambda x: x
+    assert _perturbed((plain,), rng)[0] is plain
+
+
 def test_pool_reports_results_cpu_timeouts_and_crashes():
     """Check the forked pool: a result comes back, a CPU hog is stopped by its CPU limit (not the
     wall clock), and a child that dies is a kill, not a lost result."""

@@ -164,6 +164,25 @@ def density_regions_over_n(ns):
     return _density(ns, _segment, plus_one=True)
 
 
+def density_u_not_orthogonal(ns):
+    """u a random unit vector, not made orthogonal to x0 (the line passes nearer the origin or
+    farther, and the angle the segment subtends varies from line to line)."""
+    def segment(d_in, gen, T):
+        x0 = torch.randn(d_in, generator=gen, dtype=F64)
+        x0 = x0 / x0.norm()
+        u = torch.randn(d_in, generator=gen, dtype=F64)
+        u = u / u.norm()
+        return x0 - T * u, x0 + T * u
+    return _density(ns, segment)
+
+
+def density_sum_starts_at_one(ns):
+    """The running total started at 1 instead of 0: every mean is 1 / n_lines too high."""
+    inner = _density(ns, _segment)["region_density"]
+    return {"region_density": lambda widths, d_in, n_lines, seed, half_length=1.0:
+            inner(widths, d_in, n_lines, seed, half_length) + 1.0 / n_lines}
+
+
 def density_global_rng(ns):
     """torch's global generator instead of one seeded with `seed`."""
     count, make = ns["count_regions_1d"], ns["random_relu_net"]
@@ -250,6 +269,8 @@ MISTAKES = [
     ("regions_q3", "[-T, T]", density_half_segment),
     ("regions_q3", "is half_length used", density_ignores_half_length),
     ("regions_q3", "(regions - 1) / N", density_regions_over_n),
+    ("regions_q3", "u orthogonal to x0", density_u_not_orthogonal),
+    ("regions_q3", "does the mean start from 0", density_sum_starts_at_one),
     ("regions_q3", "manual_seed(seed)", density_global_rng),
     ("regions_q3", "do not type in the limit", density_typed_in),
     ("regions_q4", "l1 norm", lambda ns: {"distance_to_boundary": _distance(norm="l1")}),

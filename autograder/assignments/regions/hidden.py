@@ -16,7 +16,8 @@ What each question is held to:
 * region_density: the expected crossings per neuron, p(T) = (2/pi) arctan(T) for the segment
   t in [-T, T] (exact for one hidden layer; the Kac-Rice wide limit at every depth), on a one-layer net
   and deep width-32 nets at several T, and the measured finite-width value of a narrow deep net (width
-  4, depth 8), each within its window (``DENSITY_CASES``);
+  4, depth 8), each within its window (``DENSITY_CASES``); one layer of 128 in the plane in a window
+  of 6 sd (exact binomial); and for one line of a one-layer net, a multiple of 1/N in [0, 1];
 * distance_to_boundary: hand cases, then a geometric verification (the pattern is constant in the
   ball of the returned radius and flips just beyond it along the normal of the nearest boundary),
   then exact agreement with the reference, then the 1/N law (regression slope);
@@ -72,7 +73,7 @@ TRI_MAX_N = 10
 # False-fail odds for ANY correct implementation (another random-number order is another draw), from
 # `calibrate.py cases --lines 40000` (fresh lines per case): one hidden layer is exactly binomial (each
 # neuron crosses independently with probability p(T)): exact tails; deep cases: Chernoff bound with
-# the empirical moment generating function. All cases together: 3.5e-9 (numbers next to each).
+# the empirical moment generating function. All cases together: 7.2e-9 (numbers next to each).
 # Mistakes caught (means measured the same way): only the first layer's crossings (p(T) / depth);
 # x0 not normalised (|x0| ~ sqrt(d_in): p(T / |x0|), 0.08 for d_in 16, T = 1/2); t in [0, T] (half);
 # half_length ignored (T = 1 always: 0.5 instead of 0.795 / 0.295); (regions) / N instead of
@@ -109,10 +110,26 @@ DENSITY_CASES = (
     DensityCase("3 hidden layers of 32, T = 1/2", (32,) * 3, 16, 0.5, 30, 0.10, 0.10),     # 8.0e-10
     DensityCase("6 hidden layers of 32, T = 3/2", (32,) * 6, 8, 1.5, 40, 0.15, 0.15),      # 7.0e-10
     DensityCase("8 hidden layers of 4, T = 1", (4,) * 8, 8, 1.0, 40, 0.12, 0.24, NARROW_MEAN),  # 1.8e-9
+    # One layer of 128 in the plane, 128 lines: the 16,384 crossings are Binomial(16384, p(1/2)) for
+    # every correct answer (a neuron with isotropic weights and no bias separates the segment's ends
+    # with probability angle(start, end) / pi, and |x0| = |u| = 1, u orthogonal to x0 fix that angle
+    # at 2 arctan T): sd 0.0036, so the window +- 0.021 is 5.9 sd (exact tails: 3.7e-9). Caught: u not
+    # orthogonal to x0 (then the angle varies from line to line; in the plane its mean is 0.16-0.26,
+    # the least wrong variant, u - (u . x0) / x0 elementwise, 0.259, outside with probability 0.99).
+    DensityCase("one hidden layer of 128 in the plane, T = 1/2", (128,), 2, 0.5, 128, 0.021, 0.021),  # 3.7e-9
 )
 # Each mistake of the list above lands outside at least one window: (regions) / N gives 1.05 in the
 # first; T = 1 always gives 0.5 in the first two; t in [0, T] gives 0.40, 0.15, 0.31; only the first
-# layer 0.10 in the last two wide cases; x0 not normalised 0.08 in the second; typed-in 0.5 in the last.
+# layer 0.10 in the last two wide cases; x0 not normalised 0.08 in the second; typed-in 0.5 in the
+# fourth; u not orthogonal to x0 0.16-0.26 in the last.
+
+# One line, one hidden layer: every neuron is affine along the segment and switches at most once, so
+# (regions - 1) / N is k / N with an integer 0 <= k <= N, exactly (false-fail odds 0). SINGLE_LINE is
+# region_density's arguments (widths, d_in, n_lines, seed, half_length); at T = 10 each of the 16
+# neurons crosses with probability p(10) = 0.937. Caught: a mean that does not start from 0 (a sum
+# started at 1 gives 1 + k / N > 1 unless no neuron crosses: odds 0.063^16 = 7e-20), (regions) / N when
+# all 16 cross (17/16: odds 0.35), any division other than by N and n_lines (not a multiple of 1/16).
+SINGLE_LINE = ([16], 2, 1, 999, 10.0)
 
 
 def density_window(case: DensityCase) -> tuple:
@@ -288,6 +305,12 @@ def hand_count_cases() -> list:
          "Breakpoints at x = -1/2, 0 (layer 1) and 1/2; |x| touches 0 at x = 0 but is on on both sides."),
         ("a segment starting where every neuron is 0", abs_net, [0.0], [1.0], 2,
          "At x = 0 all pre-activations of layer 1 and |x| are 0: a point, not a region. Breakpoint: x = 1/2."),
+        ("one neuron switching off (z = 1/2 - x)", [(one([-1.0]), np.array([0.5]))], [0.0], [1.0], 2,
+         "The only neuron switches at x = 1/2: two regions, although no neuron keeps its state across the "
+         "breakpoint."),
+        ("one neuron switching on (z = x - 1/2)", [(one([1.0]), np.array([-0.5]))], [0.0], [1.0], 2,
+         "The only neuron switches at x = 1/2: two regions, although no neuron keeps its state across the "
+         "breakpoint."),
     ]
 
 
@@ -319,7 +342,7 @@ def count_thin_regions(count_regions_1d) -> None:
 def count_hand_cases(count_regions_1d) -> None:
     """Check count_regions_1d on hand-made nasty cases with exact dyadic numbers: dead neurons, a
     dead layer, a segment starting or ending on a boundary, zero-length segments, duplicate neurons,
-    a pre-activation touching 0 without changing sign."""
+    a pre-activation touching 0 without changing sign, a single neuron switching on and off."""
     f = student(count_regions_1d, "count_regions_1d")
     for name, layers, start, end, want, lesson in hand_count_cases():
         got = f(O.to_spec(layers), _t(start), _t(end))
@@ -380,8 +403,10 @@ def count_big_net(count_regions_1d) -> None:
 # -- regions_q3: region_density --------------------------------------------------------------------
 def density_matches_theory(region_density) -> None:
     """Check region_density on the DENSITY_CASES: one layer of 4 at T = 3 and width-32 nets of
-    depth 3 and 6 at T = 1/2 and 3/2 around the theory p(T), and a narrow deep net (width 4, depth 8)
-    around its measured mean."""
+    depth 3 and 6 at T = 1/2 and 3/2 around the theory p(T), a narrow deep net (width 4, depth 8)
+    around its measured mean, and one layer of 128 in the plane at T = 1/2 in a window of 6 sd around
+    p(T); then on one line of a one-hidden-layer net: a multiple of 1/N between 0 and 1 (each neuron
+    switches at most once)."""
     f = student(region_density, "region_density")
     for k, case in enumerate(DENSITY_CASES):
         lo, hi = density_window(case)
@@ -426,6 +451,22 @@ def density_matches_theory(region_density) -> None:
                           f"neuron contributes the same expected number of crossings (exactly for one hidden layer, in "
                           f"the wide limit for deeper ones); a correct answer lands in this window except with "
                           f"probability < 1e-7.{hint}")
+
+    widths, d_in, n_lines, seed, half_length = SINGLE_LINE
+    f.seed(seed)
+    got = f(widths, d_in, n_lines, seed, half_length=half_length)
+    expect(isinstance(got, float), f"region_density should return a Python float, got {describe(got)}")
+    n = sum(widths)
+    crossings = got * n
+    if not (np.isfinite(crossings) and -1e-9 <= crossings <= n + 1e-9 and abs(crossings - round(crossings)) <= 1e-9):
+        hint = ""
+        if np.isfinite(crossings) and crossings > n + 1e-9:
+            hint = (" It is above 1: does the mean start from 0, and is it (regions - 1) / N (a segment without any "
+                    "breakpoint is one region)?")
+        raise CheckFailed(f"region_density({widths}, d_in={d_in}, n_lines={n_lines}, seed={seed}, "
+                          f"half_length={half_length:g}) = {got!r}: with one hidden layer every neuron is affine along "
+                          f"the segment and switches at most once, so one line gives (regions - 1) / N = k / {n} for "
+                          f"a whole number k of crossings between 0 and {n}.{hint}")
 
 
 # -- regions_q4: distance_to_boundary --------------------------------------------------------------

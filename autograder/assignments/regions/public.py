@@ -272,6 +272,15 @@ class QueryOracle:
     def value(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x @ self.W.T + self.b, 0.0) @ self.a + self.c
 
+    def probe_variant(self, rng: np.random.Generator) -> "QueryOracle":
+        """Another net with the same d and k, drawn by the law the prompt promises, behind a fresh
+        counter with the same budget: what `make mutants`' equivalence probe varies (never called
+        while grading; hidden_nets is not in the student's copy)."""
+        from .hidden_nets import draw_net
+
+        net = draw_net(rng, self.d, len(self.a))
+        return QueryOracle(net.W, net.b, net.a, net.c, self.budget)
+
     def __call__(self, x=None, *extra, **named):
         from autograder.checking import CallbackRefused
 
