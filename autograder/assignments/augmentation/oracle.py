@@ -141,9 +141,14 @@ def images(split: str, mini: bool = False) -> tuple:
     from shared.afhq import make_images
 
     raw, labels = make_images(split, mini)
+    return _unit(raw), np.array(labels)
+
+
+def _unit(raw: np.ndarray) -> np.ndarray:
+    """uint8 images (N, H, W, 3) -> float64 (N, 3, H, W) in [0, 1], with no temporary copies."""
     x = raw.transpose(0, 3, 1, 2).astype(np.float64)
-    x /= 255.0                       # in place: one float64 copy of the split, no temporaries
-    return x, np.array(labels)
+    x /= 255.0
+    return x
 
 
 def _pixels(source) -> np.ndarray:
@@ -187,8 +192,18 @@ def affine_fit(outputs: np.ndarray, raw: np.ndarray) -> tuple:
 
 @functools.lru_cache(maxsize=2)
 def _split_stats(split: str) -> tuple:
-    """:func:`channel_stats` of a split, computed once (read-only arrays)."""
-    mean, std = channel_stats(split)
+    r""":func:`channel_stats` of a split (population std), computed once, in pieces of GAP_PIECE
+    images (two passes: the mean, then the mean squared deviation; the same numbers as
+    ``channel_stats`` up to the order of summation, ~1e-14), so the float64 split is never held
+    whole. Read-only arrays."""
+    from shared.afhq import make_images
+
+    raw = make_images(split)[0]
+    pieces = np.array_split(np.arange(len(raw)), -(-len(raw) // GAP_PIECE))
+    count = raw.shape[0] * raw.shape[1] * raw.shape[2]
+    mean = sum(_unit(raw[piece]).sum(axis=(0, 2, 3)) for piece in pieces) / count
+    var = sum(((_unit(raw[piece]) - mean[None, :, None, None]) ** 2).sum(axis=(0, 2, 3)) for piece in pieces) / count
+    std = np.sqrt(var)
     mean.setflags(write=False)
     std.setflags(write=False)
     return mean, std
@@ -223,10 +238,12 @@ def gap_parts(per_class: int):
 
     A part's accuracy is the hits of all its pieces over its images (:func:`gap_accuracies`).
     """
-    raw, labels = images("train")
+    from shared.afhq import make_images
+
+    raw, labels = make_images("train")        # uint8, cached by shared.afhq: pieces become float64 one by one
     picks = np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(3)])
     rest = np.setdiff1d(np.arange(len(labels)), picks)
-    train, y = raw[picks], labels[picks]
+    train, y = _unit(raw[picks]), labels[picks]
     val, val_y = images("val")
     yield "train", normalised(train), y
     yield "val", normalised(val), val_y
@@ -235,7 +252,7 @@ def gap_parts(per_class: int):
             variant = train[:, list(order)][..., ::-1] if mirror else train[:, list(order)]
             yield "variants", normalised(variant), y
     for piece in np.array_split(rest, -(-len(rest) // GAP_PIECE)):
-        yield "heldout", normalised(raw[piece]), labels[piece]
+        yield "heldout", normalised(_unit(raw[piece])), labels[piece]
     yield "heldout", normalised(val), val_y
 
 
