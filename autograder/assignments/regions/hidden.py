@@ -631,7 +631,8 @@ def distance_inverse_n(distance_to_boundary) -> None:
 # passes unless it is unlucky in its own random choices (its lines grazing an intersection of
 # hyperplanes), which a method that checks what it finds (and tries another line) never is.
 def recover_hidden_nets(recover_first_layer) -> None:
-    """Check recover_first_layer on four hidden nets, (d, k) = (2, 32), (3, 4), (5, 17), (8, 26):
+    """Check recover_first_layer on six hidden nets, (d, k) = (2, 32), (3, 4), (5, 17), (8, 26), (2, 32),
+    (4, 9):
     every hyperplane up to order and positive scale (1e-6 rad), k right, budget 3000 d kept."""
     from autograder.checking import Callback
 
