@@ -156,32 +156,30 @@ def grey_stats(ns):
     return {"channel_mean_std": channel_mean_std}
 
 
-def variance_for_std(ns):
-    """The square root forgotten: the variance returned as the std."""
+def _streaming_stats(first_count: int, take_root: bool):
+    """channel_mean_std by running sums over the images, the pixel count starting at ``first_count``,
+    returning the std (``take_root``) or the variance."""
     def channel_mean_std(dataset):
-        total, squares, count = torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64), 0
+        total, squares, count = torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64), first_count
         for image, _ in dataset:
             x = image.double() / 255
             total += x.sum(dim=(1, 2))
             squares += (x * x).sum(dim=(1, 2))
             count += x[0].numel()
         mean = total / count
-        return mean.float(), (squares / count - mean ** 2).float()
-    return {"channel_mean_std": channel_mean_std}
+        variance = squares / count - mean ** 2
+        return mean.float(), (variance.sqrt() if take_root else variance).float()
+    return channel_mean_std
+
+
+def variance_for_std(ns):
+    """The square root forgotten: the variance returned as the std."""
+    return {"channel_mean_std": _streaming_stats(0, take_root=False)}
 
 
 def count_from_one(ns):
     """The pixel count started at 1 (as if to avoid a division by zero): off by one pixel per channel."""
-    def channel_mean_std(dataset):
-        total, squares, count = torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64), 1
-        for image, _ in dataset:
-            x = image.double() / 255
-            total += x.sum(dim=(1, 2))
-            squares += (x * x).sum(dim=(1, 2))
-            count += x[0].numel()
-        mean = total / count
-        return mean.float(), (squares / count - mean ** 2).sqrt().float()
-    return {"channel_mean_std": channel_mean_std}
+    return {"channel_mean_std": _streaming_stats(1, take_root=True)}
 
 
 def loaders_variant(train_shuffle=True, val_shuffle=False, train_aug=True, val_aug=False, seeding="both",
