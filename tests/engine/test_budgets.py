@@ -14,13 +14,14 @@ r"""Budgets count CPU seconds of the worker's process tree, not wall-clock time 
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 
 from autograder.checking import StudentTimeout, student
 from autograder.grading.load import CgroupUnavailable, cpu_hogs, cpu_quota, grade_in_subprocess
 from autograder.grading.sandbox import Sandbox, SandboxOptions, default_sandbox_user
-from tests.engine.conftest import BASIC_QUESTIONS, build_suite
+from tests.engine.conftest import _HEADER, BASIC_QUESTIONS, build_suite
 from tests.engine.test_robustness import DOUBLE, FULL, IMPORTS, RELU, SQUARE, cpu_seconds_in, scores
 from tests.support import REPO
 
@@ -154,3 +155,36 @@ def test_reference_and_bad_cells_at_half_a_core(sawtooth_reference, idle_result,
     assert _same_result(loaded, idle_result), (loaded, idle_result)
     assert loaded["grader_cpu_s"] + loaded["worker_cpu_s"] < 0.55 * loaded["wall_s"] + 1.0, loaded  # the quota held
     _assert_hang_and_sleep_cost_only_their_cells(bad_cells)
+
+
+DRAW_TEST = _HEADER + textwrap.dedent("""
+    name = "q1_draws"
+    points = 1
+
+    @test_case(points=None, hidden=False)
+    def test_draws_shown(draws):
+        from autograder.checking import as_array, expect, student
+        got = as_array(student(draws, "draws")(), "draws()")
+        expect(False, "draws() = " + ", ".join(repr(float(v)) for v in got))
+    """)
+
+DRAWS = ("def draws():\n    import random\n    import numpy as np\n"
+         "    return np.array([random.random(), *np.random.rand(3)])\n")
+
+
+@pytest.mark.slow
+def test_ten_gradings_idle_and_loaded_see_the_same_random_draws(engine_tmp, tmp_path):
+    """Grade one notebook 10 times, 5 idle and 5 beside 2 x nproc busy loops, in fresh processes: the
+    student's random draws (Python's and numpy's global generators, seeded per rung by the engine)
+    are the same every time, so the check's message (which prints them) and the score are equal.
+    Without per-rung seeding the draws would differ between gradings with probability 1."""
+    from tests.engine.conftest import make_notebook
+
+    build_suite(engine_tmp / "draws", {"q1_draws": DRAW_TEST})
+    path = make_notebook(tmp_path, [DRAWS])
+    results = [grade_in_subprocess(engine_tmp / "draws", path) for _ in range(5)]
+    with cpu_hogs():
+        results += [grade_in_subprocess(engine_tmp / "draws", path) for _ in range(5)]
+    first = results[0]
+    assert first["notes"] == [] and "draws() = " in first["questions"]["q1_draws"][1], first
+    assert all(_same_result(r, first) for r in results), [r["questions"] for r in results]
