@@ -31,13 +31,14 @@ from pathlib import Path
 from autograder.benchmarks import cpu_build, machine
 from autograder.benchmarks import grading as measured
 from autograder.benchmarks.table import HALF_CORE_MAX_S, MEMORY_MAX_MB, RATIO_MAX, Row, render
+from autograder.packaging.cells import master_assignments
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = ("setup", "grading", "notebooks", "extras")
 
 
 def assignments() -> list:
-    return sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+    return master_assignments(REPO)
 
 
 def _timed(cmd: list) -> float:

@@ -9,9 +9,10 @@ from typing import Callable
 
 from autograder.grading.engine import grade_namespace
 from autograder.grading.suite import Suite
-from autograder.packaging.cells import master_code_cells, reference_sources
+from autograder.packaging.cells import master_assignments, master_code_cells, reference_sources
 
 REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = master_assignments(REPO)   # every assignment with a master notebook
 _BEGIN = re.compile(r"\s*#\s*BEGIN\s+SOLUTION", re.I)
 _END = re.compile(r"\s*#\s*END\s+SOLUTION", re.I)
 

@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from tests.support import REPO, failures, namespace_from, reference_namespace, scores, solution_sources
+from tests.support import ASSIGNMENTS, REPO, failures, namespace_from, reference_namespace, scores, solution_sources
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

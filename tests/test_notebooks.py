@@ -14,11 +14,10 @@ import sys
 
 import pytest
 
-from tests.support import REPO, solution_sources
+from tests.support import ASSIGNMENTS, REPO, solution_sources
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

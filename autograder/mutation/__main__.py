@@ -21,7 +21,7 @@ from pathlib import Path
 
 from autograder.grading.suite import load_suite
 from autograder.packaging.build import REPO, build, master_path
-from autograder.packaging.cells import master_code_cells
+from autograder.packaging.cells import master_assignments, master_code_cells
 
 from . import baseline
 from .generate import mutants_of
@@ -96,10 +96,6 @@ def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dic
     return records
 
 
-def _assignments() -> list:
-    return sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
-
-
 def main(argv: list = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.mutation")
     parser.add_argument("--assignment", help="required unless --table")
@@ -112,7 +108,7 @@ def main(argv: list = None) -> int:
                         help="print the README's 'How sharp are the graders' table from the committed baselines")
     args = parser.parse_args(argv)
     if args.table:
-        print(baseline.table(REPO, [args.assignment] if args.assignment else _assignments()))
+        print(baseline.table(REPO, [args.assignment] if args.assignment else master_assignments(REPO)))
         return 0
     if not args.assignment:
         parser.error("--assignment is required")

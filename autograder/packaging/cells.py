@@ -49,6 +49,12 @@ def _only_definitions(source: str) -> bool:
     return bool(body) and all(isinstance(node, _DEFINITION_NODES) or docstring(node) for node in body)
 
 
+def master_assignments(repo: Path) -> list:
+    """Every assignment of the course, sorted: the folders ``solutions/<a>/`` that hold a master
+    notebook ``<a>.ipynb``."""
+    return sorted(p.parent.name for p in (Path(repo) / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
 def master_code_cells(master: Path) -> list:
     """The code cells of ``master`` with their roles, in notebook order."""
     cells = json.loads(Path(master).read_text())["cells"]

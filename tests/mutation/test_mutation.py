@@ -17,9 +17,8 @@ from autograder.mutation.__main__ import evaluate
 from autograder.mutation.generate import mutants_of
 from autograder.mutation.run import Pool
 from autograder.packaging.cells import master_code_cells
-from tests.support import REPO
+from tests.support import ASSIGNMENTS, REPO
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
 def _master(tmp_path, solution: str):

@@ -3,9 +3,8 @@ r"""The README's "How sharp are the graders" table is the one the committed base
 from __future__ import annotations
 
 from autograder.mutation import baseline
-from tests.support import REPO
+from tests.support import ASSIGNMENTS, REPO
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
 def test_readme_shows_the_table_of_the_committed_baselines():

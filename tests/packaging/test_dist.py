@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder.packaging.build import build
-from tests.support import REPO, solution_lines
+from tests.support import ASSIGNMENTS, REPO, solution_lines
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb")
-                     if p.stem == p.parent.name)
 
 
 def _texts(folder: Path) -> dict:

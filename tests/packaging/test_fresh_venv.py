@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import ASSIGNMENTS
+
 pytestmark = pytest.mark.slow
 
 VENV = os.environ.get("GD_FRESH_VENV")
@@ -22,7 +24,7 @@ VENV = os.environ.get("GD_FRESH_VENV")
                     "`pip install -r dist/<a>/student/requirements.txt` (6 GB, minutes)")
 def test_reference_notebooks_run_in_a_fresh_venv(dist_root):
     """Check that every reference notebook runs and passes its public checks in the fresh venv."""
-    assignments = sorted(p.parent.name for p in (Path(__file__).resolve().parents[2] / "solutions").glob("*/*.ipynb"))
+    assignments = ASSIGNMENTS
     dist = dist_root(assignments[0]).parent
     for assignment in assignments:
         dist_root(assignment)

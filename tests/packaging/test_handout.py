@@ -17,9 +17,8 @@ from packaging.version import Version
 
 from autograder.packaging import handout
 from autograder.packaging.build import build, master_path
-from tests.support import REPO
+from tests.support import ASSIGNMENTS, REPO
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 PYTHON_FLOOR = (3, 10)       # README.md and handout-requirements.txt say "Python >= 3.10"
 
 # Modules the handout imports that come with a listed distribution rather than being listed.
