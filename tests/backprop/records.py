@@ -103,8 +103,7 @@ def replay_records(namespace: dict, seeds: int) -> None:
                 width = hidden.SAME_CODE_SHAPE[1]
                 start = hidden._autoencoder_params(*(spec(m) for m in train(codes, width, 0, s)[:2]))
                 end = hidden._autoencoder_params(*(spec(m) for m in train(codes, width, 1, s)[:2]))
-                replay = adam.adam_run(start, ae_loss, adam.steps_per_epoch(n, 64), lr=1e-2)
-                first, want, got = ae_loss(start)[0], ae_loss(replay)[0], ae_loss(end)[0]
+                _, first, want, got, _ = adam.equal_examples_epoch(start, end, ae_loss, n, 64)
                 worst = max(worst, abs(got - want) / (first - want))
         print(f"  q6 {name:<28} n={seeds} worst {worst:.2e} (limit {hidden.SAME_CODE_RTOL})")
     d = hidden.digits()
@@ -117,8 +116,7 @@ def replay_records(namespace: dict, seeds: int) -> None:
                 data = unmarshal(hidden._same_example_data(n, d), lambda h: None)
                 start, end = (hidden._model_params(spec(f(unmarshal(public.small_encoder(), lambda h: None), data, n,
                                                           epochs, s)[0])) for epochs in (0, 1))
-                replay = adam.adam_run(start, ce, adam.steps_per_epoch(n, 32), lr=1e-2)
-                first, want, got = ce(start)[0], ce(replay)[0], ce(end)[0]
+                _, first, want, got, _ = adam.equal_examples_epoch(start, end, ce, n, 32)
                 worst = max(worst, abs(got - want) / (first - want))
         print(f"  q8 {name:<28} n={seeds} worst {worst:.2e} (limit {hidden.SAME_EXAMPLE_RTOL})")
 

@@ -84,3 +84,18 @@ def adam_run(params: list, loss: Callable[[list], tuple], steps: int, lr: float)
 def steps_per_epoch(n: int, batch: int) -> int:
     """Minibatches of ``batch`` in one pass over n examples: ceil(n / batch)."""
     return math.ceil(n / batch)
+
+
+def equal_examples_epoch(start: list, trained: list, loss: Callable[[list], tuple], n: int, batch: int,
+                         lr: float = 1e-2) -> tuple:
+    r"""With n equal examples every minibatch has the loss and gradient of that one example, so one
+    epoch in minibatches of ``batch`` is exactly ceil(n / batch) Adam steps (``lr``) on ``loss``.
+
+    Returns (steps, first, want, got, decrease): first = loss(start), want = the loss after those
+    steps replayed here in float64 from ``start``, got = loss(trained), and decrease =
+    max(first - want, 1e-3 first), the scale a tolerance on |got - want| is a fraction of.
+    """
+    steps = steps_per_epoch(n, batch)
+    first, want, got = loss(start)[0], loss(adam_run(start, loss, steps, lr))[0], loss(trained)[0]
+    return steps, first, want, got, max(first - want, 1e-3 * first)
+

@@ -668,11 +668,8 @@ def autoencoder_adam_steps(train_autoencoder_layer) -> None:
         codes = np.tile(c, (n, 1))
         start = _autoencoder_params(*autoencoder_parts(train_autoencoder_layer, codes, width, 0, SAME_CODE_SEED)[:2])
         encoder, decoder, _, call = autoencoder_parts(train_autoencoder_layer, codes, width, 1, SAME_CODE_SEED)
-        steps = adam.steps_per_epoch(n, 64)
-        replay = adam.adam_run(start, loss, steps, lr=1e-2)
-        first, want = loss(start)[0], loss(replay)[0]
-        got = loss(_autoencoder_params(encoder, decoder))[0]
-        decrease = max(first - want, 1e-3 * first)
+        steps, first, want, got, decrease = adam.equal_examples_epoch(
+            start, _autoencoder_params(encoder, decoder), loss, n, 64)
         expect(abs(got - want) <= SAME_CODE_RTOL * decrease,
                f"{call} with all {n} codes equal to one vector c: every minibatch then has the loss and gradient of "
                f"c alone, so one epoch in minibatches of 64 is exactly ceil({n}/64) = {steps} Adam steps (lr 1e-2) "
@@ -922,10 +919,7 @@ def finetune_adam_steps(finetune) -> None:
                    and model.layers[-1].weight.shape == (10, 5),
                    f"{call}[0] should be the encoder's layers then nn.Linear(5, 10).")
             models.append(_model_params(model))
-        steps = adam.steps_per_epoch(n, 32)
-        replay = adam.adam_run(models[0], loss, steps, lr=1e-2)
-        first, want, got = loss(models[0])[0], loss(replay)[0], loss(models[1])[0]
-        decrease = max(first - want, 1e-3 * first)
+        steps, first, want, got, decrease = adam.equal_examples_epoch(models[0], models[1], loss, n, 32)
         expect(abs(got - want) <= SAME_EXAMPLE_RTOL * decrease,
                f"{call} with all {n} training examples equal: every minibatch then has the loss and gradient of that "
                f"one example, so one epoch in minibatches of 32 is exactly ceil({n}/32) = {steps} Adam steps (lr 1e-2) "
