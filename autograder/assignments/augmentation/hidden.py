@@ -571,13 +571,13 @@ def gap_shrinks(augmentation_gap) -> None:
     result = student(augmentation_gap, "augmentation_gap")(LibraryCall("shared.afhq", "offline_root"),
                                                            list(GAP_SEEDS), **GAP_ARGS)
     parts = gap_result(result, list(GAP_SEEDS), GAP_ARGS["hidden"], what)
-    measured, sizes = {}, {}
+    measured = {}
     for kind in GAP_KINDS:
         rows = []
         for net in parts[kind]["models"]:
             accuracies = _accuracies(net)
             rows.append([accuracies[part][0] for part in oracle.GAP_PARTS])
-            sizes = {part: accuracies[part][1] for part in oracle.GAP_PARTS}
+        sizes = {part: count for part, (_, count) in accuracies.items()}
         measured[kind] = np.array(rows)
         for column, key, n in ((0, "train_acc", sizes["train"]), (1, "val_acc", sizes["val"])):
             reported = parts[kind][key]

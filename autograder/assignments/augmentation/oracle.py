@@ -225,7 +225,7 @@ def gap_parts(per_class: int):
     r"""The inputs of the augmentation experiment, as the networks see them (normalised with the
     training split's channel statistics, flattened (N, 3072), float64), streamed in pieces of at
     most a few hundred images so that the grader never holds them all (issue 15: memory):
-    yields ``(part, x, y)`` where ``part`` is one of
+    yields ``(parts, x, y)`` where ``parts`` names the parts the piece belongs to, of
 
     * ``train``: the first ``per_class`` training images of each class (what the models train on);
     * ``val``: all validation images;
@@ -233,8 +233,8 @@ def gap_parts(per_class: int):
       augmentation's group (identity or a mirror, times the 6 orders of the colour channels), one
       element per piece;
     * ``heldout``: every image the models never saw, the rest of the training split and the
-      validation split (435 images for per_class = 15: a less noisy measure of generalisation),
-      in two pieces.
+      validation split (435 images for per_class = 15: a less noisy measure of generalisation);
+      the validation piece is yielded once, for ``val`` and ``heldout`` together.
 
     A part's accuracy is the hits of all its pieces over its images (:func:`gap_accuracies`).
     """
@@ -245,24 +245,25 @@ def gap_parts(per_class: int):
     rest = np.setdiff1d(np.arange(len(labels)), picks)
     train, y = _unit(raw[picks]), labels[picks]
     val, val_y = images("val")
-    yield "train", normalised(train), y
-    yield "val", normalised(val), val_y
+    yield ("train",), normalised(train), y
+    yield ("val", "heldout"), normalised(val), val_y
     for mirror in (False, True):
         for order in itertools.permutations(range(3)):
             variant = train[:, list(order)][..., ::-1] if mirror else train[:, list(order)]
-            yield "variants", normalised(variant), y
+            yield ("variants",), normalised(variant), y
     for piece in np.array_split(rest, -(-len(rest) // GAP_PIECE)):
-        yield "heldout", normalised(_unit(raw[piece])), labels[piece]
-    yield "heldout", normalised(val), val_y
+        yield ("heldout",), normalised(_unit(raw[piece])), labels[piece]
 
 
 def gap_accuracies(predict, per_class: int) -> dict:
     r"""part -> (share of the part's images whose predicted class is their label, number of images),
     for every part of :func:`gap_parts`; ``predict(x)`` maps inputs (n, 3072) to classes (n,)."""
     hits, counts = dict.fromkeys(GAP_PARTS, 0), dict.fromkeys(GAP_PARTS, 0)
-    for part, x, y in gap_parts(per_class):
-        hits[part] += int(np.sum(predict(x) == y))
-        counts[part] += len(y)
+    for parts, x, y in gap_parts(per_class):
+        hit = int(np.sum(predict(x) == y))
+        for part in parts:
+            hits[part] += hit
+            counts[part] += len(y)
     return {part: (hits[part] / counts[part], counts[part]) for part in GAP_PARTS}
 
 
