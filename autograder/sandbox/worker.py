@@ -263,7 +263,7 @@ class Worker:
         try:
             for name in msg.get("modules", []):
                 if name.split(".")[0] in sys.modules and name not in sys.modules:
-                    bounded(lambda: importlib.import_module(name))
+                    importlib.import_module(name)     # main() runs every op bounded
                     done.append(name)
         except GradingTimeout:
             return {"ok": False, "timed_out": True}
