@@ -12,6 +12,7 @@ exit status 1 when a question got worse. ``--update`` writes the baseline instea
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import sys
@@ -25,7 +26,7 @@ from autograder.packaging.cells import master_assignments, master_code_cells
 
 from . import baseline
 from .generate import mutants_of
-from .run import CPU_FACTOR, CPU_SLACK_S, PROBES, Pool, equivalence_job, grade_job, reference_cpu_job
+from .run import CPU_FACTOR, CPU_SLACK_S, PROBES, Pool, equivalence_job, grade_job, reference_cpu_job, reference_replays
 
 
 def _prepare(cells: list, folder: Path) -> None:
@@ -52,19 +53,25 @@ def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dic
     cells = master_code_cells(master_path(assignment))
     folder = master_path(assignment).parent
     graded = [q.name for q in suite.questions if q.cases and (not questions or q.name in questions)]
+    records, mutants = {}, {}
+    phase = time.monotonic()
+    gc.freeze()  # the collector skips what exists (torch, when imported): half the generation's CPU
+    try:
+        for q in graded:
+            found = mutants_of(cells, q)
+            if sample is not None:
+                found = [m for m in found if m.ident in set(sample.get(q, ()))]
+            mutants.update({m.ident: m for m in found})
+            records[q] = baseline.QuestionRecord(generated=len(found))
+    finally:
+        gc.unfreeze()
+    log(f"{len(mutants)} mutants of {len(graded)} questions generated in {time.monotonic() - phase:.0f} s")
     _prepare(cells, folder)
     pool = Pool(jobs)
     reference = dict(pool.map([(q, reference_cpu_job(suite, cells, folder, q), 600.0) for q in graded]))
     for q, result in reference.items():
         if not result.get("passed"):
             raise SystemExit(f"the reference solution fails {q}: {result.get('message')}")
-    records, mutants = {}, {}
-    for q in graded:
-        found = mutants_of(cells, q)
-        if sample is not None:
-            found = [m for m in found if m.ident in set(sample.get(q, ()))]
-        mutants.update({m.ident: m for m in found})
-        records[q] = baseline.QuestionRecord(generated=len(found))
     limit = {q: CPU_FACTOR * reference[q]["cpu_s"] + CPU_SLACK_S for q in graded}
     started, done = time.monotonic(), [0]
 
@@ -84,14 +91,18 @@ def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dic
             record.timed_out += 1
         else:
             survivors.append(mutant)
-    probe = [(m.ident, equivalence_job(suite, cells, folder, m), 2 * (PROBES + 2) * limit[m.question])
+    log(f"{len(mutants)} mutants graded in {time.monotonic() - started:.0f} s")
+    phase = time.monotonic()
+    replays = {q: reference_replays(suite, cells, folder, q) for q in sorted({m.question for m in survivors})}
+    probe = [(m.ident, equivalence_job(replays[m.question], cells, folder, m), 2 * (PROBES + 2) * limit[m.question])
              for m in survivors]
     for ident, result in pool.map(probe):
         mutant, record = mutants[ident], records[mutants[ident].question]
         target = record.equivalent if result["status"] == "equivalent" else record.survived
         target[ident] = mutant.describe()
-    rng = random.Random(0)
-    for record in records.values():
+    log(f"{len(survivors)} survivors probed for equivalence in {time.monotonic() - phase:.0f} s")
+    for q, record in records.items():  # one generator per question: the same sample with or without Q=
+        rng = random.Random(f"{assignment}/{q}")
         record.sample = sorted(rng.sample(sorted(record.sample), min(baseline.SAMPLE_PER_QUESTION, len(record.sample))))
     return records
 

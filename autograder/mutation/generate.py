@@ -19,7 +19,6 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 from autograder.packaging.cells import MasterCell, solution_lines
 
@@ -85,18 +84,21 @@ def _enclosing_function(spans: list, line: int) -> str:
     return best
 
 
-def _mutations(source: str) -> Iterator[tuple]:
+@lru_cache(maxsize=32)
+def _mutations(source: str) -> tuple:
     """``(operator name, occurrence, mutated source)`` for every position of every operator, each
     made by cosmic-ray's own :class:`~cosmic_ray.mutating.MutationVisitor` exactly as
     :func:`cosmic_ray.mutating.mutate_code` makes it, except that the source is parsed once:
     each mutation walks a fresh copy of the parse tree unpickled from one snapshot (parso's own
-    cache stores trees the same way), about 6x cheaper than parsing the cell again."""
+    cache stores trees the same way), about 6x cheaper than parsing the cell again. Cached per
+    source: the quick baseline tests look up a few mutants of the same cells more than once."""
     import pickle
 
     from cosmic_ray.ast import get_ast
     from cosmic_ray.mutating import MutationVisitor
 
     snapshot = pickle.dumps(get_ast(source), protocol=pickle.HIGHEST_PROTOCOL)
+    found = []
     for name, operator in operators():
         occurrence = 0
         while True:
@@ -107,8 +109,9 @@ def _mutations(source: str) -> Iterator[tuple]:
                 break
             if not visitor.mutation_applied:
                 break
-            yield name, occurrence, mutated_tree.get_code()
+            found.append((name, occurrence, mutated_tree.get_code()))
             occurrence += 1
+    return tuple(found)
 
 
 def mutants_of(cells: list, question: str) -> list:

@@ -11,7 +11,8 @@ then climbs that one question's ladder with :func:`autograder.grading.engine.gra
                   report as a timeout, so it counts as detected) or its wall-clock cap;
 * ``survived``    full points: the checks missed it, unless ...
 * ``equivalent``  ... the mutant is shown equivalent on the checks' own inputs and a dense random
-                  probe around them (:func:`equivalent`): same outputs everywhere, exactly.
+                  probe around them (:func:`reference_replays`, computed once per question, and
+                  :func:`equivalence_job`): same outputs everywhere, exactly.
 
 The CPU budget of a mutant is a multiple of the reference's CPU time for that question, so a
 mutant that loops or slows down by an order of magnitude is stopped quickly.
@@ -19,6 +20,7 @@ mutant that loops or slows down by an order of magnitude is stopped quickly.
 from __future__ import annotations
 
 import copy
+import gc
 import inspect
 import json
 import os
@@ -99,6 +101,7 @@ class Pool:
                 read_end, write_end = os.pipe()
                 pid = os.fork()
                 if pid == 0:  # child: quiet (a mutant may print or warn a lot)
+                    gc.freeze()  # O(1): the collector never walks, so never copies, the inherited heap
                     os.close(read_end)
                     devnull = os.open(os.devnull, os.O_WRONLY)
                     os.dup2(devnull, 1)
@@ -319,28 +322,50 @@ def _outcome(fn: Callable, args: tuple, kwargs: dict, seed: int) -> Any:
     return marshal(result, lambda obj: Handle(type(obj).__name__, "", ref=obj))
 
 
-def equivalence_job(suite: Suite, cells: list, folder: Path, mutant: Any) -> Callable[[], dict]:
-    """The child's job for a survivor: record the calls the checks make on the reference, replay
-    them and ``PROBES`` random variants of each on the reference and on the mutant."""
+@dataclass
+class Replays:
+    """What the equivalence probe replays for one question, with the reference's answers: the
+    calls the checks make on the reference (recorded while grading it) and ``PROBES`` random
+    variants of each (:func:`_perturbed`, one generator seeded 20240611), each call with its seed
+    and the reference's outcome. The same for every mutant of the question, so it is computed
+    once, in the parent, before the probe's children fork (they inherit it)."""
+
+    calls: int                 # distinct recorded calls
+    replays: list              # (function name, args, kwargs, seed, reference outcome)
+
+
+def reference_replays(suite: Suite, cells: list, folder: Path, question: str) -> Replays:
+    """Record the calls the checks of ``question`` make on the reference, draw their variants and
+    compute the reference's outcome of each (seed ``1000 k + j`` for variant ``j`` of call ``k``)."""
+    calls: list = []
+    reference = namespace_of(reference_sources(cells), folder)
+    only = _only(suite, question)
+    names = {p for q in only.questions for case in q.cases for p in case.params}
+    for name in names:
+        if inspect.isfunction(reference.get(name)):
+            reference[name] = _Recorder(reference[name], name, calls)
+    grade_namespace(only, reference)
+    reference = namespace_of(reference_sources(cells), folder)
+    rng = np.random.default_rng(20240611)
+    replays = []
+    for k, (name, args, kwargs) in enumerate(calls):
+        variants = [(args, kwargs)] + [(_perturbed(args, rng), _perturbed(kwargs, rng)) for _ in range(PROBES)]
+        for j, (a, kw) in enumerate(variants):
+            seed = 1000 * k + j
+            replays.append((name, a, kw, seed, _outcome(reference[name], a, kw, seed)))
+    return Replays(len(calls), replays)
+
+
+def equivalence_job(replays: Replays, cells: list, folder: Path, mutant: Any) -> Callable[[], dict]:
+    """The child's job for a survivor: replay the question's recorded calls and their variants
+    (:func:`reference_replays`) on the mutant; equivalent when every outcome equals the
+    reference's exactly."""
     def job() -> dict:
-        calls: list = []
-        reference = namespace_of(reference_sources(cells), folder)
-        question = _only(suite, mutant.question)
-        names = {p for q in question.questions for case in q.cases for p in case.params}
-        for name in names:
-            if inspect.isfunction(reference.get(name)):
-                reference[name] = _Recorder(reference[name], name, calls)
-        grade_namespace(question, reference)
-        if not calls:
+        if not replays.calls:
             return {"status": "survived", "message": "no function calls to compare"}
-        reference = namespace_of(reference_sources(cells), folder)
         mutated = namespace_of(_sources_with(cells, mutant), folder)
-        rng = np.random.default_rng(20240611)
-        for k, (name, args, kwargs) in enumerate(calls):
-            variants = [(args, kwargs)] + [(_perturbed(args, rng), _perturbed(kwargs, rng)) for _ in range(PROBES)]
-            for j, (a, kw) in enumerate(variants):
-                seed = 1000 * k + j
-                if not _same(_outcome(reference[name], a, kw, seed), _outcome(mutated[name], a, kw, seed)):
-                    return {"status": "survived", "message": f"differs on a call of {name}"}
-        return {"status": "equivalent", "message": f"same outputs on {len(calls)} calls x {PROBES + 1} probes"}
+        for name, args, kwargs, seed, expected in replays.replays:
+            if not _same(expected, _outcome(mutated[name], args, kwargs, seed)):
+                return {"status": "survived", "message": f"differs on a call of {name}"}
+        return {"status": "equivalent", "message": f"same outputs on {replays.calls} calls x {PROBES + 1} probes"}
     return job

@@ -207,3 +207,19 @@ def test_baseline_holds_on_a_sample(assignment, suite_of):
     assert found >= 0.5 * sum(len(s) for s in sample.values()), "baseline is stale: rerun make mutants UPDATE=1"
     for question, record in records.items():
         assert not record.survived and not record.equivalent, (question, record.survived, record.equivalent)
+
+
+@pytest.mark.parametrize("assignment, question", [("sawtooth", "sawtooth_q5"), ("regions", "regions_q6")])
+def test_equivalence_probe_keeps_its_verdicts(assignment, question, suite_of):
+    """Check the equivalence probe end to end, with the reference's replays computed once per
+    question and shared by every survivor: a mutant the baseline lists as equivalent is still
+    shown equivalent, and (regions q6) an accepted survivor, which answers differently from the
+    reference on the probe's variants, is not called equivalent."""
+    entry = baseline.load(baseline.path_of(REPO, assignment))[question]
+    equivalent = sorted(entry["equivalent"])[:2]
+    survivor = sorted(i for i, a in entry["accepted"].items() if not a["reason"].startswith(baseline.MISSED))[:1]
+    record = evaluate(assignment, [question], jobs=2, sample={question: equivalent + survivor},
+                      log=lambda *a: None, suite=suite_of(assignment))[question]
+    assert record.generated == len(equivalent) + len(survivor)
+    assert sorted(record.equivalent) == equivalent
+    assert sorted(record.survived) == survivor
