@@ -227,8 +227,9 @@ def _perturbed(value: Any, rng: np.random.Generator) -> Any:
     n - max(1, n // 10) .. n + max(1, n // 10): counts such as epochs, widths and budgets vary too,
     so a mutant that agrees with the reference only at the checks' counts (``epochs // 39`` for
     ``epochs // 40`` at 80) is not called equivalent. 0 and 1 (flags, seeds, unit sizes) stay and
-    no int drops below 1, so the probe stays inside most contracts. A grader-side Callback that can
-    redraw what it answers (:func:`_callback_variant`) is redrawn."""
+    no int drops below 1, so the probe stays inside most contracts. A torch module is redrawn
+    too (:func:`_module_variant`), and a grader-side Callback that can redraw what it answers
+    (:func:`_callback_variant`)."""
     import sys
 
     torch = sys.modules.get("torch")
@@ -244,6 +245,8 @@ def _perturbed(value: Any, rng: np.random.Generator) -> Any:
     if type(value) is int and value >= 2:
         spread = max(1, value // 10)
         return value + int(rng.integers(-spread, spread + 1))
+    if torch is not None and isinstance(value, torch.nn.Module):
+        return _module_variant(value, rng)
     if isinstance(value, types.FunctionType):
         return _callback_variant(value, rng) or value
     if isinstance(value, list):
@@ -253,6 +256,26 @@ def _perturbed(value: Any, rng: np.random.Generator) -> Any:
     if isinstance(value, dict):
         return {k: _perturbed(v, rng) for k, v in value.items()}
     return value
+
+
+def _module_variant(module: Any, rng: np.random.Generator) -> Any:
+    """A copy of ``module`` with every floating parameter redrawn uniformly over its own range (as
+    :func:`_perturbed` redraws a tensor) and, in about half of the variants, no bias in any
+    ``nn.Linear``: a net argument varies like any other, so a mutant that agrees with the
+    reference only on the checks' own nets, or only on nets with biases (``shift = -1.0 if
+    layer.bias is None``), is not called equivalent. The module's structure and settings stay."""
+    import torch
+
+    clone = copy.deepcopy(module)
+    with torch.no_grad():
+        for parameter in clone.parameters():
+            if parameter.is_floating_point() and parameter.numel():
+                parameter.copy_(_perturbed(parameter.detach(), rng))
+    if rng.random() < 0.5:
+        for layer in clone.modules():
+            if isinstance(layer, torch.nn.Linear) and layer.bias is not None:
+                layer.bias = None
+    return clone
 
 
 def _configuration(spec: Any) -> Any:

@@ -62,6 +62,31 @@ def test_equivalence_probe_varies_counts_but_not_flags():
     assert len({n for (n, *_), _ in draws}) > 5
 
 
+def test_equivalence_probe_redraws_net_arguments():
+    """Check the probe's variants of a module argument: every weight is redrawn within its own
+    range, about half of the variants have no bias in any nn.Linear (both kinds occur in the
+    probe), the structure stays, and the recorded net itself is untouched."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from autograder.mutation.run import PROBES, _perturbed
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    before = [p.detach().clone() for p in net.parameters()]
+    rng = np.random.default_rng(20240611)
+    variants = [_perturbed((net,), rng)[0] for _ in range(PROBES)]
+    assert all(torch.equal(p, q) for p, q in zip(net.parameters(), before))
+    biased = [v for v in variants if v[0].bias is not None]
+    assert 0 < len(biased) < PROBES
+    assert all((v[0].bias is None) == (v[2].bias is None) for v in variants)
+    assert all([type(m) for m in v] == [type(m) for m in net] for v in variants)
+    first = torch.stack([v[0].weight.detach() for v in variants])
+    lo, hi = before[0].min(), before[0].max()
+    assert bool((first >= lo).all() and (first <= hi).all()) and len({float(w[0, 0]) for w in first}) == PROBES
+
+
 def test_equivalence_sees_the_settings_of_returned_modules():
     """Check that returned modules compare by their settings too, not only by their layers' kinds and
     weights: a transform pipeline with another flip probability or antialiasing, or a net with
