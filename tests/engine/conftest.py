@@ -71,20 +71,26 @@ RELU_TEST = _elementwise_question("q1_relu", 2, "relu", "np.maximum(x, 0)")
 DOUBLE_TEST = _elementwise_question("q2_double", 1, "double", "2 * x")
 SQUARE_TEST = _elementwise_question("q3_square", 1, "square", "x * x")
 
+
+def returns_question(name: str, func: str, expected) -> str:
+    """A one-rung question ``name``: ``func()`` must return ``expected`` (a literal)."""
+    return _HEADER + textwrap.dedent(f"""
+        name = "{name}"
+        points = 1
+
+        @test_case(points=None, hidden=False)
+        def test_returns({func}):
+            from autograder.checking import expect, student
+            got = student({func}, "{func}")()
+            expect(got == {expected!r}, f"{func}() returned {{got!r}}, expected {expected!r}")
+        """)
+
+
 # ``probe()`` is a student function the tamper tests define: it tries something the sandbox must
 # refuse and returns the name of the exception it got (or what it obtained, when it succeeded).
 def probe_question(expected: str) -> str:
     """A one-rung question ``q9_probe``: ``probe()`` must return ``expected``."""
-    return _HEADER + textwrap.dedent(f"""
-        name = "q9_probe"
-        points = 1
-
-        @test_case(points=None, hidden=False)
-        def test_refused(probe):
-            from autograder.checking import expect, student
-            got = student(probe, "probe")()
-            expect(got == {expected!r}, f"probe() returned {{got!r}}, expected {expected!r}")
-        """)
+    return returns_question("q9_probe", "probe", expected)
 
 
 PROBE_TEST = probe_question("PermissionError")

@@ -4,22 +4,12 @@ loaded (a notebook that never imported torch does not get torch); the student's 
 loaded before the first question."""
 from __future__ import annotations
 
-import textwrap
 from dataclasses import replace
 
 from autograder.grading.engine import grade
-from tests.engine.conftest import _HEADER, build_suite
+from tests.engine.conftest import build_suite, returns_question
 
-LOADED_TEST = _HEADER + textwrap.dedent("""
-    name = "q1_loaded"
-    points = 1
-
-    @test_case(points=None, hidden=False)
-    def test_loaded(loaded):
-        from autograder.checking import expect, student
-        got = student(loaded, "loaded")()
-        expect(got == [True, False], f"loaded() returned {got!r}")
-    """)
+LOADED_TEST = returns_question("q1_loaded", "loaded", [True, False])
 
 CELLS = ["import email\n",
          "def loaded():\n    import sys\n"
