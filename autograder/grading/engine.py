@@ -215,11 +215,11 @@ class _Run:
 
     def _preload(self, notebook: Account) -> None:
         """Import the assignment's ``PRELOAD`` modules (e.g. ``torch._dynamo``, which torch imports
-        lazily, for 1-1.5 CPU s, the first time any ``torch.optim`` optimizer is built) once the
-        notebook has run, charged to the notebook: no question's budget pays a library's lazy
-        import because its check is the first to build an optimizer. Best effort: whatever goes
-        wrong (a notebook that never imported torch, a broken import, time) only means the import
-        happens later, where it would have happened anyway."""
+        lazily, for 1-1.5 CPU s and 70-150 MB, the first time any ``torch.optim`` optimizer is
+        built) once the notebook has run, charged to the notebook: no question's budget pays a
+        library's lazy import because its check is the first to build an optimizer. Best effort:
+        whatever goes wrong (a notebook that never imported torch, a broken import, time) only
+        means the import happens later, where it would have happened anyway."""
         if not self.suite.preload or self.preload_failed:
             return
         left = notebook.left()

@@ -60,7 +60,8 @@ def evaluate(assignment: str, questions: list = None, jobs: int = 2, sample: dic
         for q in graded:
             found = mutants_of(cells, q)
             if sample is not None:
-                found = [m for m in found if m.ident in set(sample.get(q, ()))]
+                wanted = set(sample.get(q, ()))
+                found = [m for m in found if m.ident in wanted]
             mutants.update({m.ident: m for m in found})
             records[q] = baseline.QuestionRecord(generated=len(found))
     finally:

@@ -14,7 +14,4 @@ of them costs only its own question.
 LIMITS = {"cell_s": 120.0, "notebook_s": 300.0, "question_s": 30.0, "max_restarts": 3}
 HIDDEN_VISIBILITY = "after_published"
 SUBSTITUTES = {"mimic_q6": ("width_for_budget", "mlp", "count_params", "train_on_labels")}
-# torch imports torch._dynamo (1-1.5 CPU s, 70-150 MB) the first time any torch.optim optimizer is built;
-# the graded functions build optimizers, so the worker imports it once the notebook has run (charged to
-# the notebook, not to the question whose check happens to build the first optimizer).
-PRELOAD = ("torch._dynamo",)
+PRELOAD = ("torch._dynamo",)   # the graded functions build torch.optim optimizers: see engine._Run._preload
