@@ -24,6 +24,30 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @pytest.fixture(scope="session", autouse=True)
+def sandbox_reaches_the_interpreter():
+    """As root the engine runs student code as a sandbox uid, which must execute this checkout's
+    venv python and read its packages. A checkout in a private folder (``mktemp -d`` makes mode
+    700, a home folder often is) blocks it, and every sandboxed grading would fall back to the
+    grading user. Each folder from the venv's ``bin`` up to ``/`` that lacks others' search
+    permission gets it for the session, traverse-only (nothing can be listed), as
+    :func:`autograder.grading.gradescope.seal` opens the parents of a grading copy; restored after."""
+    import sys
+
+    from autograder.grading.identity import default_sandbox_user
+
+    opened = []
+    if os.geteuid() == 0 and default_sandbox_user() is not None:
+        for folder in (Path(sys.executable).parent, *Path(sys.executable).parent.parents):
+            mode = folder.stat().st_mode & 0o7777
+            if not mode & 0o001:
+                folder.chmod(mode | 0o001)
+                opened.append((folder, mode))
+    yield
+    for folder, mode in opened:
+        folder.chmod(mode)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def one_torch_thread():
     """torch on one thread, as in the grading sandbox: on a busy 2-core machine two threads make
     small training runs several times slower, and one thread keeps them deterministic."""
