@@ -118,7 +118,9 @@ def per_image_normalisation(ns):
 
 
 def unseeded_flips(ns):
-    """Flips drawn from the operating system's randomness: seeding cannot reproduce them."""
+    """Flips drawn from the operating system's randomness: seeding cannot reproduce them. This test
+    is itself random: q2 keeps its point only if both calls flip each of the 50 faces alike,
+    probability 2^-50 = 9e-16 (with three faces it did one run in eight)."""
     system = random.SystemRandom()
 
     def train_transform(mean, std, size=32):
