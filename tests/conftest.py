@@ -28,22 +28,18 @@ def sandbox_reaches_the_interpreter():
     """As root the engine runs student code as a sandbox uid, which must execute this checkout's
     venv python and read its packages. A checkout in a private folder (``mktemp -d`` makes mode
     700, a home folder often is) blocks it, and every sandboxed grading would fall back to the
-    grading user. Each folder from the venv's ``bin`` up to ``/`` that lacks others' search
-    permission gets it for the session, traverse-only (nothing can be listed), as
-    :func:`autograder.grading.gradescope.seal` opens the parents of a grading copy; restored after."""
-    import sys
-
+    grading user. The folders above the interpreter get others' search permission for the
+    session (:func:`autograder.grading.access.open_for_traversal`, as ``make grade`` does), and
+    their modes are restored after. The checkout's secrets are not closed here: ``make grade``
+    does that (tests/cli checks it on a copy), a test session has no business changing them."""
+    from autograder.grading import access
     from autograder.grading.identity import default_sandbox_user
 
     opened = []
     if os.geteuid() == 0 and default_sandbox_user() is not None:
-        for folder in (Path(sys.executable).parent, *Path(sys.executable).parent.parents):
-            mode = folder.stat().st_mode & 0o7777
-            if not mode & 0o001:
-                folder.chmod(mode | 0o001)
-                opened.append((folder, mode))
+        opened = access.open_for_traversal(access.interpreter_folders())
     yield
-    for folder, mode in opened:
+    for folder, mode in reversed(opened):
         folder.chmod(mode)
 
 

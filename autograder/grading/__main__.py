@@ -10,8 +10,9 @@ the unzipped content of autograder.zip), so a TA grades exactly as Gradescope wo
 gives grades.csv, grades.json (full reports) and report.html (see :mod:`.batch`). As root it
 closes ``dist/<assignment>/autograder/private`` and the zip to other users and grades from a
 private copy of the autograder folder laid out as on Gradescope (``private/`` mode 700), so the
-sandboxed student code cannot read the hidden tests; with ``--jobs N`` every concurrent job's
-worker runs as a sandbox uid of its own.
+sandboxed student code cannot read the hidden tests; it also closes the checkout's own secrets
+(solutions, tests, history) to other users and lets them reach its Python (:mod:`.access`); with
+``--jobs N`` every concurrent job's worker runs as a sandbox uid of its own.
 ``gradescope`` is what ``run_autograder`` calls.
 """
 from __future__ import annotations
@@ -26,12 +27,15 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from . import batch
+from .access import seal_checkout
 from .engine import Report, grade
 from .gradescope import seal
 from .identity import POOL
 from .results import gradescope_results, table, write_json
 from .sandbox import SandboxOptions, default_sandbox_user
 from .suite import Suite, load_suite
+
+CHECKOUT = Path(__file__).resolve().parents[2]   # the course checkout this module runs from
 
 
 @contextmanager
@@ -54,18 +58,17 @@ def grading_copy(source: Path) -> Iterator[Path]:
 
 def protect_dist(source: Path) -> None:
     """As root: what ``make dist`` wrote with the hidden tests (``private/`` and
-    ``autograder.zip``) closed to every other user, and a warning when the course checkout
-    (solutions) is readable by them."""
+    ``autograder.zip``) closed to every other user; and, when notebooks run as a sandbox user,
+    the course checkout laid out for it (:func:`.access.seal_checkout`: its secrets closed, its
+    Python reachable), each change printed."""
     if os.geteuid() != 0:
         return
     os.chmod(source / "private", 0o700)
     for archive in source.parent.glob("*.zip"):
         os.chmod(archive, 0o600)
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "solutions").exists() and checkout.stat().st_mode & 0o005 == 0o005:
-        print(f"warning: {checkout} (solutions, hidden checks) is readable by other users, so the sandboxed "
-              f"notebook could read it too; make it private (chmod 700 {checkout}) before grading untrusted "
-              "submissions", file=sys.stderr)
+    if default_sandbox_user() is not None and (CHECKOUT / "solutions").exists():
+        for line in seal_checkout(CHECKOUT):
+            print(f"sandbox: {line}", file=sys.stderr)
 
 
 def grade_one(source: Path, submission: Path, suite: Optional[Suite] = None) -> Report:
