@@ -44,6 +44,37 @@ def sandbox_reaches_the_interpreter():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def checkout_modes_unchanged():
+    """The session leaves the modes of the checkout and its top-level entries as it found them
+    (a test that sealed the real checkout would close ``autograder/`` to the sandbox of every
+    later test, and a developer's checkout for good)."""
+    from tests.support import REPO
+
+    def modes() -> dict:
+        return {path.name: path.lstat().st_mode for path in (REPO, *REPO.iterdir())}
+
+    before = modes()
+    yield
+    after = modes()
+    changed = sorted(name for name in before if name in after and before[name] != after[name])
+    assert not changed, f"the test session changed the modes of {changed} in the checkout"
+
+
+@pytest.fixture(autouse=True)
+def course_checkout(tmp_path_factory, monkeypatch):
+    """`make grade` as root closes the course checkout's secrets to other users
+    (:func:`autograder.grading.access.seal_checkout`), including ``autograder/`` and ``shared/``,
+    which the engine tests' suites link to. No test may change the modes of the checkout it runs
+    from: the grading CLI sees a stand-in with a solutions folder instead."""
+    from autograder.grading import __main__ as cli
+
+    checkout = tmp_path_factory.mktemp("checkout")
+    (checkout / "solutions").mkdir()
+    monkeypatch.setattr(cli, "CHECKOUT", checkout)
+    return checkout
+
+
+@pytest.fixture(scope="session", autouse=True)
 def one_torch_thread():
     """torch on one thread, as in the grading sandbox: on a busy 2-core machine two threads make
     small training runs several times slower, and one thread keeps them deterministic."""

@@ -36,15 +36,3 @@ def chromium() -> str:
             pytest.skip(reason)
     return shutil.which("chromium")
 
-
-@pytest.fixture(autouse=True)
-def course_checkout(tmp_path, monkeypatch):
-    """`make grade` as root closes the course checkout's secrets to other users
-    (:func:`autograder.grading.access.seal_checkout`). A test must not change the modes of the
-    checkout it runs from: the CLI sees a stand-in with a solutions folder instead."""
-    from autograder.grading import __main__ as cli
-
-    checkout = tmp_path / "checkout"
-    (checkout / "solutions").mkdir(parents=True)
-    monkeypatch.setattr(cli, "CHECKOUT", checkout)
-    return checkout
