@@ -8,9 +8,9 @@ grader's imports, ``protect_dist``, the sealed private copy of the autograder fo
 start and imports, the notebook, the checks, writing results.json). The shim only *records*: it
 keeps the :class:`~autograder.grading.engine.Report` that ``grade_one`` returns (the worker's
 peak memory is in it) and writes the figures to a file when ``main`` returns. With
-``worker_python`` it also passes that interpreter to the worker
-(:attr:`~autograder.grading.sandbox.SandboxOptions.python`): the bench runs the worker on the CPU
-build of torch that way (:mod:`.cpu_build`).
+``worker_python`` the worker runs with that interpreter (``GD_WORKER_PYTHON``, see
+:func:`autograder.grading.sandbox.worker_python`, which ``make grade`` also lays out the checkout
+for): the bench runs the worker on the CPU build of torch that way (:mod:`.cpu_build`).
 
 Figures, per run:
 
@@ -42,7 +42,6 @@ REPO = Path(__file__).resolve().parents[2]
 SHIM = r"""
 import json, os, resource, sys
 figures_path = os.environ.pop("GD_BENCH_FIGURES")
-worker_python = os.environ.pop("GD_BENCH_WORKER_PYTHON", "")
 import autograder.grading.__main__ as cli
 reports = []
 _grade_one = cli.grade_one
@@ -51,9 +50,6 @@ def grade_one(*args, **kwargs):
     reports.append(report)
     return report
 cli.grade_one = grade_one
-if worker_python:
-    import functools
-    cli.SandboxOptions = functools.partial(cli.SandboxOptions, python=worker_python)
 code = 1
 try:
     code = cli.main(sys.argv[1:])
@@ -145,7 +141,7 @@ def grade(assignment: str, notebook: Path, load: str = "idle", dist: Path = REPO
         figures, log = scratch / "figures.json", scratch / "grade.log"
         env = {**os.environ, **(extra_env or {}), "GD_BENCH_FIGURES": str(figures)}
         if worker_python:
-            env["GD_BENCH_WORKER_PYTHON"] = worker_python
+            env["GD_WORKER_PYTHON"] = worker_python
         argv = [sys.executable, "-c", SHIM, "grade", "--assignment", assignment, "--submission", str(notebook),
                 "--out", str(scratch / "results.json"), "--dist", str(dist)]
         try:

@@ -25,12 +25,21 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
+from .sandbox import worker_python
+
 
 def interpreter_folders() -> list:
-    """The folders the worker's Python needs, as written and resolved: the venv (``sys.prefix``:
-    its packages) and the folder of the executable (a venv's python is often a symlink)."""
-    folders = [Path(sys.prefix), Path(sys.executable).parent]
+    """The folders the worker's Python needs (:func:`.sandbox.worker_python`), as written and
+    resolved: the folder of the executable (a venv's python is often a symlink) and its venv (its
+    packages; ``sys.prefix`` when the worker runs the grader's own interpreter)."""
+    python = Path(worker_python())
+    folders = [python.parent]
+    if (python.parent.parent / "pyvenv.cfg").exists():
+        folders.append(python.parent.parent)
+    if python == Path(sys.executable):
+        folders.append(Path(sys.prefix))
     folders += [Path(os.path.realpath(folder)) for folder in folders]
+    folders.append(Path(os.path.realpath(python)).parent)
     return list(dict.fromkeys(folders))
 
 

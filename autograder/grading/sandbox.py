@@ -69,9 +69,14 @@ class SandboxOptions:
     user: Optional[str] = None        # POOL (a leased uid, as root), an account name, or None (us)
     threads: int = 1                  # OMP/MKL/torch threads: Gradescope gives 0.5-2 vCPU
     cgroups: bool = True              # use a cgroup for the worker where possible (tests: False)
-    python: Optional[str] = None      # the worker's interpreter (default: the grader's own); `make
-                                      # bench` measures the worker on the CPU build of torch with a
-                                      # venv's python (autograder/benchmarks/cpu_build.py)
+    python: Optional[str] = None      # the worker's interpreter (default: :func:`worker_python`)
+
+
+def worker_python() -> str:
+    """The worker's default interpreter: ``GD_WORKER_PYTHON`` when set (`make bench` measures the
+    worker on the CPU build of torch with a venv's python: autograder/benchmarks/cpu_build.py),
+    else the grader's own."""
+    return os.environ.get("GD_WORKER_PYTHON") or sys.executable
 
 
 class Overrun(StudentTimeout):
@@ -168,7 +173,7 @@ class Sandbox:
             self.memory_cap = "rlimit"
         self.replies = queue.Queue()
         self.proc = subprocess.Popen(
-            [self.options.python or sys.executable, "-P", "-m", "autograder.sandbox.worker", self.log_path],
+            [self.options.python or worker_python(), "-P", "-m", "autograder.sandbox.worker", self.log_path],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.workdir, env=env, start_new_session=True, **kwargs)
         self.started_ticks = procs.start_ticks(self.proc.pid)

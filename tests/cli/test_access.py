@@ -116,3 +116,20 @@ def test_another_user_runs_python_but_cannot_read_the_solutions(tmp_path, monkey
     finally:
         for path, previous in reversed(opened):
             path.chmod(previous)
+
+
+def test_interpreter_folders_follow_the_workers_python(tmp_path, monkeypatch):
+    """Check that the folders opened are those of the interpreter the worker runs
+    (``GD_WORKER_PYTHON``: `make bench` runs it from another venv), its venv included, and the
+    folder of the file a symlinked python resolves to; by default the grader's own venv."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    monkeypatch.setenv("GD_WORKER_PYTHON", str(venv / "bin" / "python"))
+    folders = access.interpreter_folders()
+    assert folders[:2] == [venv / "bin", venv]
+    assert Path(os.path.realpath(sys.executable)).parent in folders
+    assert Path(sys.prefix) not in folders
+    monkeypatch.delenv("GD_WORKER_PYTHON")
+    assert Path(sys.prefix) in access.interpreter_folders()
