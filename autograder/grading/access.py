@@ -104,9 +104,10 @@ def seal_checkout(checkout: Path) -> list:
     if opened:
         lines.append("made enterable by other users (o+x, not listable), so that the sandbox user can run "
                      "Python: " + ", ".join(str(path) for path, _ in opened))
-    unreadable = [folder for folder in folders
-                  if stat.S_IMODE(folder.stat().st_mode) & (stat.S_IROTH | stat.S_IXOTH) != stat.S_IROTH | stat.S_IXOTH]
-    for folder in unreadable:
-        lines.append(f"warning: other users cannot read {folder}, so the sandbox user cannot run Python from "
-                     f"it; run `chmod -R o+rX {folder}`")
+    python = Path(os.path.realpath(worker_python()))
+    needed = [python, *(folder / "lib" for folder in folders if (folder / "pyvenv.cfg").exists())]
+    for path in needed:
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o005 != 0o005:
+            lines.append(f"warning: other users cannot read {path}, so the sandbox user cannot run Python from "
+                         f"it; run `chmod -R o+rX {path}`")
     return lines

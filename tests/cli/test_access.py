@@ -133,3 +133,20 @@ def test_interpreter_folders_follow_the_workers_python(tmp_path, monkeypatch):
     assert Path(sys.prefix) not in folders
     monkeypatch.delenv("GD_WORKER_PYTHON")
     assert Path(sys.prefix) in access.interpreter_folders()
+
+
+def test_a_venv_others_cannot_read_is_named(tmp_path, monkeypatch):
+    """Check that a venv whose packages other users cannot read (made under umask 077) is named
+    with the command that fixes it, and that a readable one gives no warning."""
+    checkout = stand_in(tmp_path, private=False)
+    venv = checkout / ".venv"
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib").mkdir(mode=0o700)
+    (venv / "lib").chmod(0o700)
+    monkeypatch.setattr(access, "interpreter_folders", lambda: [venv / "bin", venv])
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    warnings = [line for line in access.seal_checkout(checkout) if line.startswith("warning")]
+    assert warnings == [f"warning: other users cannot read {venv / 'lib'}, so the sandbox user cannot run Python "
+                        f"from it; run `chmod -R o+rX {venv / 'lib'}`"]
+    (venv / "lib").chmod(0o755)
+    assert access.seal_checkout(checkout) == []
