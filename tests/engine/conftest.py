@@ -151,8 +151,11 @@ def build_suite(root: Path, questions: dict, limits: Optional[dict] = None,
     os.chmod(private, 0o700)
     public.mkdir()
     os.chmod(public, 0o755)
-    for package in ("autograder", "shared"):
-        (public / package).symlink_to(REPO / package)
+    for package in ("autograder", "shared"):   # copies, open to the sandbox user: `make grade` as
+        shutil.copytree(REPO / package, public / package,  # root closes the checkout's own
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for folder in (public / package, *(public / package).rglob("*")):
+            os.chmod(folder, 0o755 if folder.is_dir() else 0o644)
     options = SandboxOptions(lib_path=str(public), user=default_sandbox_user())
     return SuiteFixture(root, load_suite(private), options)
 
