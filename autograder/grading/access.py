@@ -12,9 +12,10 @@ things must then hold at once:
 
 A private checkout (``chmod 700``, or a clone inside ``mktemp -d``) breaks the first; a default
 clone (755) breaks the second. :func:`seal_checkout` makes both hold: every top-level entry of the
-checkout except the venv is closed to others, the checkout itself can be entered but not listed
-(711), and each folder above the interpreter gets search permission only (nothing becomes
-listable, and a closed folder stays closed). :func:`autograder.grading.gradescope.seal` does the
+checkout except the venv is closed to others, the checkout itself loses others' read and write
+(they may enter it, not list it, when the venv lies inside), and each folder above the
+interpreter gets search permission only (nothing becomes listable, a closed folder stays closed;
+the owner's and the group's rights are never touched). :func:`autograder.grading.gradescope.seal` does the
 same for the grading copy on Gradescope.
 """
 from __future__ import annotations

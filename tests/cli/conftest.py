@@ -35,4 +35,3 @@ def chromium() -> str:
         if reason:
             pytest.skip(reason)
     return shutil.which("chromium")
-
