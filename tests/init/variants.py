@@ -459,16 +459,30 @@ def mlp_shared_layer(ns):
     return {"deep_mlp": deep_mlp}
 
 
-def mlp_row_broadcast(ns):
-    """One row of weights drawn and broadcast to every unit: right variance, no independence."""
-    def deep_mlp(depth, width, negative_slope, sigma_w2=None, in_features=64, out_features=10):
-        net = ns["deep_mlp"](depth, width, negative_slope, sigma_w2, in_features, out_features)
+def mlp_broadcast(axis):
+    """One row (axis 0) or one column (axis 1) of weights drawn and broadcast to the whole matrix:
+    the right variance entry by entry, no independence. A scale test catches it by chance only."""
+    def mistake(ns):
+        def deep_mlp(depth, width, negative_slope, sigma_w2=None, in_features=64, out_features=10):
+            net = ns["deep_mlp"](depth, width, negative_slope, sigma_w2, in_features, out_features)
+            with torch.no_grad():
+                for module in net:
+                    if isinstance(module, nn.Linear):
+                        line = module.weight[:1] if axis == 0 else module.weight[:, :1]
+                        module.weight.copy_(line.expand_as(module.weight))
+            return net
+        return {"deep_mlp": deep_mlp}
+    return mistake
+
+
+def init_row_broadcast(ns):
+    """init_leaky_relu_ draws one row at the right scale and repeats it for every unit."""
+    def init(layer, a):
+        ns["init_leaky_relu_"](layer, a)
         with torch.no_grad():
-            for module in net:
-                if isinstance(module, nn.Linear):
-                    module.weight.copy_(module.weight[0].expand_as(module.weight))
-        return net
-    return {"deep_mlp": deep_mlp}
+            layer.weight.copy_(layer.weight[:1].expand_as(layer.weight))
+        return layer
+    return {"init_leaky_relu_": init}
 
 
 def mlp_readout_default(ns):
@@ -818,6 +832,7 @@ MISTAKES = [
     ("init_q3", "returned another object", init_returns_a_copy),
     ("init_q3", "but returned None", lambda ns: {"init_leaky_relu_": lambda layer, a: None}),
     ("init_q3", "PyTorch's default init", init_default),
+    ("init_q3", "own independent draw", init_row_broadcast),
     # init_q4: the deep MLP
     ("init_q4", "negative_slope=0.2", lambda ns: {"deep_mlp": _mlp(_right_std, slope_of=lambda a: 0.01)}),
     ("init_q4", "may only contain", lambda ns: {"deep_mlp": _mlp(_right_std, activation=nn.ReLU)}),
@@ -835,7 +850,8 @@ MISTAKES = [
     ("init_q4", "PyTorch's default init", mlp_readout_default),
     ("init_q4", "bias of Linear layer", lambda ns: {"deep_mlp": _mlp(_right_std, bias=0.1)}),
     ("init_q4", "the same module appears", mlp_shared_layer),
-    ("init_q4", "deep_mlp(6, 256, 0.2", mlp_row_broadcast),
+    ("init_q4", "own independent draw", mlp_broadcast(axis=0)),
+    ("init_q4", "own independent draw", mlp_broadcast(axis=1)),
     # init_q5: second moments
     ("init_q5", "not the variance", lambda ns: {"layer_second_moments": _moments(lambda z: z.var(unbiased=False))}),
     ("init_q5", "before the activation", lambda ns: {"layer_second_moments": _moments(

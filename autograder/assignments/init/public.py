@@ -79,6 +79,24 @@ def scale_hint(scale: float, want: float, fan_in: int) -> str:
     return ""
 
 
+def expect_independent_entries(weight: np.ndarray, what: str) -> None:
+    """Fail when two rows or two columns of ``weight`` are equal. One row (or column) drawn and then
+    expanded or repeated has the right variance entry by entry, so a scale test passes or fails it
+    by chance; but its entries are not independent, and the theory needs them to be (z_i sums fan_in
+    independent products). Deterministic. For a correct init the false-fail probability is below
+    1e-60: no float32 value has probability above 2e-7 under a normal or uniform draw at these
+    scales, so two rows or columns of m >= 10 independent entries coincide with probability
+    <= (2e-7)^m, and there are fewer than 1e5 pairs."""
+    w = np.asarray(weight)
+    for axis, name in ((0, "rows"), (1, "columns")):
+        distinct = np.unique(w, axis=axis).shape[axis]
+        expect(distinct == w.shape[axis],
+               f"{what}: only {distinct} of the {w.shape[axis]} {name} of the weight are different. Every weight "
+               "should be its own independent draw (weight.normal_(0, std) fills each entry independently); one "
+               f"row or column drawn and then expanded or repeated has the right variance entry by entry, but not "
+               "the independence the variance-preservation argument needs.")
+
+
 # -- init_q1 -------------------------------------------------------------------------------------
 def gain_type(leaky_relu_gain) -> None:
     """Check that leaky_relu_gain returns a positive float, He's sqrt(2) for ReLU (a = 0, b = 1), and
@@ -115,6 +133,7 @@ def init_returns_linear(init_leaky_relu_) -> None:
     for fan_in in (64, 256):
         call = f"init_leaky_relu_(Linear({fan_in}, 128), 0.0)"
         layer = as_net(f(linear_spec(np.ones((128, fan_in)), np.ones(128)), 0.0), call, expected).layers[0]
+        expect_independent_entries(layer.weight, call)
         scale = rms_scale(layer.weight)
         expect(abs(scale - HE_RELU_SCALE) <= SCALE_RTOL * HE_RELU_SCALE,
                f"For ReLU (negative_slope = 0) the lecture's He initialisation has std = sqrt(2 / fan_in), i.e. "
@@ -141,6 +160,7 @@ def mlp_structure(deep_mlp) -> None:
         call = f"deep_mlp(2, 256, 0.0, sigma_w2={sigma_w2}, in_features=128, out_features=64)"
         net = as_net(f(2, 256, 0.0, sigma_w2=sigma_w2, in_features=128, out_features=64), call)
         for i, layer in enumerate(net.linear_layers):
+            expect_independent_entries(layer.weight, f"{call}: Linear layer {i + 1} of {len(net.linear_layers)}")
             scale = rms_scale(layer.weight)
             rule = ("sqrt(sigma_w2) (Var[W] = sigma_w2 / fan_in)" if sigma_w2 is not None else
                     "He's sqrt(2) for ReLU (sigma_w2=None means the critical value)")
