@@ -31,7 +31,7 @@ def sandbox_reaches_the_interpreter():
     grading user. The folders above the interpreter get others' search permission for the
     session (:func:`autograder.grading.access.open_for_traversal`, as ``make grade`` does), and
     their modes are restored after. The checkout's secrets are not closed here: ``make grade``
-    does that (tests/cli checks it on a copy), a test session has no business changing them."""
+    does that (tests/cli/test_access.py checks it on stand-in checkouts), a test session has no business changing them."""
     from autograder.grading import access
     from autograder.grading.identity import default_sandbox_user
 
@@ -63,8 +63,8 @@ def checkout_modes_unchanged():
 @pytest.fixture(autouse=True)
 def course_checkout(tmp_path_factory, monkeypatch):
     """`make grade` as root closes the course checkout's secrets to other users
-    (:func:`autograder.grading.access.seal_checkout`), including ``autograder/`` and ``shared/``,
-    which the engine tests' suites link to. No test may change the modes of the checkout it runs
+    (:func:`autograder.grading.access.seal_checkout`), ``autograder/`` and ``shared/`` included.
+    No test may change the modes of the checkout it runs
     from: the grading CLI sees a stand-in with a solutions folder instead."""
     from autograder.grading import __main__ as cli
 

@@ -60,14 +60,6 @@ def open_for_traversal(folders: Iterable[Path]) -> list:
     return changed
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
-
-
 def close_to_others(checkout: Path, keep: Iterable[Path]) -> list:
     """Take every permission of others from each top-level entry of ``checkout`` that no path in
     ``keep`` lies in, and others' read and write from ``checkout`` itself (entering it stays as it
@@ -75,7 +67,7 @@ def close_to_others(checkout: Path, keep: Iterable[Path]) -> list:
     changed."""
     checkout = Path(checkout)
     kept = {checkout / path.relative_to(checkout).parts[0] for path in map(Path, keep)
-            if _inside(path, checkout) and path != checkout}
+            if path.is_relative_to(checkout) and path != checkout}
     changed = []
     for path in (checkout, *sorted(checkout.iterdir())):
         if path.is_symlink() or path in kept:

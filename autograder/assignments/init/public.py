@@ -85,8 +85,8 @@ def expect_independent_entries(weight: np.ndarray, what: str) -> None:
     by chance; but its entries are not independent, and the theory needs them to be (z_i sums fan_in
     independent products). Deterministic. For a correct init the false-fail probability is below
     1e-60: no float32 value has probability above 2e-7 under a normal or uniform draw at these
-    scales, so two rows or columns of m >= 10 independent entries coincide with probability
-    <= (2e-7)^m, and there are fewer than 1e5 pairs."""
+    scales, so two rows or columns of m independent entries coincide with probability <= (2e-7)^m;
+    the checks' weights have m >= 64 (fan_in and fan_out of 64 to 256), and fewer than 1e5 pairs."""
     w = np.asarray(weight)
     for axis, name in ((0, "rows"), (1, "columns")):
         distinct = np.unique(w, axis=axis).shape[axis]
